@@ -6,9 +6,10 @@
 #   bash docs/build.sh nbs/00_base.ipynb    # only these notebooks (other pages in docs/ are kept)
 #
 # Steps, all in a temporary folder (the repository's nbs/ are only read):
-#   1. run each notebook as nbdev_test does (cells flagged with tst_flags or `#| eval: false` are skipped,
-#      `skip_exec: true` notebooks are not run), keeping the outputs; notebooks run in parallel, each in its own process;
-#   2. nbdev's doc processors (hide cells, show_doc for exported symbols, ...), through nbdev.serve.proc_nbs;
+#   1. add a show_doc cell under each exported symbol (nbdev's add_show_docs), then run each notebook as nbdev_test
+#      does (cells flagged with tst_flags or `#| eval: false` are skipped; of a `skip_exec: true` notebook only the
+#      import, export and show_doc cells run), keeping the outputs; notebooks run in parallel, one process each;
+#   2. nbdev's doc processors (hidden cells removed, ...) through nbdev.serve.proc_nbs, except exec_show_docs;
 #   3. nbconvert's HTML exporter; pages are named as nbdev names them (00_base.ipynb -> base.html), and links to
 #      the documentation site are made relative, so the pages link to each other offline.
 # Environment: DOCS_OUT (output folder, default docs/), DOCS_JOBS (notebooks run at once, default 2),
@@ -33,6 +34,9 @@ START=$(date +%s)
 
 # ---- the notebooks, copied into WORK/nbs (relative paths kept)
 cp "$REPO/settings.ini" "$WORK/"
+# show_doc outputs come from step 1: turn nbdev's exec_show_docs off in the copy of settings.ini
+if grep -q '^skip_procs *=' "$WORK/settings.ini"; then sed -i 's/^skip_procs *=.*/&,exec_show_docs/' "$WORK/settings.ini"
+else sed -i 's/^\[DEFAULT\]$/&\nskip_procs = exec_show_docs/' "$WORK/settings.ini"; fi
 if [ $# -gt 0 ]; then NBS=("$@"); ALL=0
 else
   mapfile -t NBS < <(cd "$REPO" && find nbs -name '*.ipynb' -not -path '*/.*' -not -path '*/_*' -not -name '_*' | sort)
@@ -50,7 +54,7 @@ echo "== docs: ${#NBS[@]} notebook(s), $JOBS at a time"
 
 # ---- 1. run each notebook (as nbdev_test does) and keep its outputs
 cat > "$WORK/run_nb.py" <<'PY'
-"Run one notebook in place as nbdev_test does, keeping outputs. Usage: run_nb.py NOTEBOOK"
+"Add show_doc cells to one notebook and run it in place as nbdev_test does, keeping outputs. Usage: run_nb.py NOTEBOOK"
 import os, sys, time
 from pathlib import Path
 os.environ['IN_TEST'] = '1'
@@ -61,26 +65,31 @@ from fastcore.basics import str2bool
 from nbdev.config import get_config
 from nbdev.frontmatter import FrontmatterProc
 from nbdev.process import NBProcessor
+from nbdev.processors import add_show_docs, _do_eval, _is_showdoc
 
 fn = Path(sys.argv[1]).resolve()
 flags = set(get_config().get('tst_flags', '').split())
 fm = getattr(NBProcessor(fn, procs=FrontmatterProc, process=True).nb, 'frontmatter_', {})
-if str2bool(fm.get('skip_exec', False)): print(f'- {fn.name}: skip_exec, not run'); sys.exit(0)
+skip_exec = str2bool(fm.get('skip_exec', False))
 nb = read_nb(fn)
-NBProcessor(nb=nb, rm_directives=False)   # parses the `#|` directives of each cell, leaving them in place
+# show_doc cells are added and run here, with the whole notebook run before them, instead of by nbdev's
+# exec_show_docs, which runs only the cells holding imports and fails when they need an earlier cell.
+NBProcessor(nb=nb, procs=[add_show_docs], rm_directives=False, process=True)
 
 def skip(cell):
     if cell.cell_type != 'code': return True
+    if skip_exec: return not (_is_showdoc(cell) or _do_eval(cell))   # just enough for the API docs
     d = getattr(cell, 'directives_', {}) or {}
     return d.get('eval:', [''])[0].lower() == 'false' or bool(flags & d.keys())
 
 start, k = time.time(), CaptureShell(fn)
 os.chdir(fn.parent)
-k.run_all(nb, exc_stop=True, preproc=skip)
+k.run_cell('from nbdev.showdoc import show_doc')
+k.run_all(nb, exc_stop=not skip_exec, preproc=skip)
 write_nb(nb, fn)
-if k.exc:
+if k.exc and not skip_exec:
     sys.stderr.write(f'- {fn.name}: FAILED\n{k.prettytb(fname=fn)}\n'); sys.exit(1)
-print(f'- {fn.name}: ran in {time.time() - start:.1f} s')
+print(f'- {fn.name}: ' + ('skip_exec, only its API docs run' if skip_exec else f'ran in {time.time() - start:.1f} s'))
 PY
 FAILED=0
 (cd "$WORK" && find nbs -name '*.ipynb' | sort | xargs -P "$JOBS" -I{} timeout "$TIMEOUT" "$PYTHON" run_nb.py {}) || FAILED=1

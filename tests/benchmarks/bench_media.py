@@ -36,12 +36,20 @@ def photo(sigma: float, seed: int = 0, w: int = 4000, h: int = 3000) -> Image.Im
     return im
 
 
-def median_ms(f, runs: int, setup=None) -> tuple[float, object]:
-    times, out = [], None
+def timed(f, runs: int, setup=None) -> tuple[float, float, object]:
+    "Median wall-clock and CPU (this process) milliseconds of `runs` calls of `f`, and its last result."
+    walls, cpus, out = [], [], None
     for _ in range(runs):
         if setup: setup()
-        t = time.perf_counter(); out = f(); times.append(time.perf_counter() - t)
-    return statistics.median(times) * 1000, out
+        t, c = time.perf_counter(), time.process_time()
+        out = f()
+        walls.append(time.perf_counter() - t); cpus.append(time.process_time() - c)
+    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000, out
+
+
+def median_ms(f, runs: int, setup=None) -> tuple[float, object]:
+    wall, _, out = timed(f, runs, setup)
+    return wall, out
 
 
 def drop_os_cache(path: Path):
@@ -91,30 +99,32 @@ def bench_photo(folder: Path, sigma: float, runs: int):
     size = path.stat().st_size
     new_loader = lambda: ImageLoader(FolderSource(sub), *BOX, prefetch=0)
 
-    def cold():
-        di = new_loader().get(0); return di
-    cold_ms, di = median_ms(cold, runs)
-    dropped_ms, _ = median_ms(cold, runs, setup=lambda: drop_os_cache(path))
+    def cold_get(): return new_loader().get(0)
+    cold = timed(cold_get, runs)
+    dropped = timed(cold_get, runs, setup=lambda: drop_os_cache(path))
     loader = new_loader(); loader.get(0)
-    cached_ms, _ = median_ms(lambda: loader.get(0), runs * 20)
-    thumb_ms, th = median_ms(lambda: new_loader().thumbnail(0, 160, 120), runs)
+    cached = timed(lambda: loader.get(0), runs * 20)
+    thumb = timed(lambda: new_loader().thumbnail(0, 160, 120), runs)
 
     def draft_only():
         im = Image.open(path); im.draft('RGB', BOX); im.load(); return im
-    draft_ms, _ = median_ms(draft_only, runs)
-    full_ms, _ = median_ms(lambda: Image.open(path).convert('RGB'), max(3, runs // 2))
+    draft = timed(draft_only, runs)
+    full = timed(lambda: Image.open(path).convert('RGB'), max(3, runs // 2))
     ref = reference_figures(path, runs)
+    di, th = cold[2], thumb[2]
+    sent = lambda x: [f'{len(x.data) / 1000:.1f}', f'{x.width}x{x.height}']
+    ms = lambda t, digits=1: [f'{t[0]:.{digits}f}', f'{t[1]:.{digits}f}']
     rows = [
-        ['cold, OS cache warm', f'{cold_ms:.1f}', f'{len(di.data) / 1000:.0f}', f'{di.width}x{di.height}'],
-        ['cold, OS cache dropped', f'{dropped_ms:.1f}', f'{len(di.data) / 1000:.0f}', f'{di.width}x{di.height}'],
-        ['cached (same loader)', f'{cached_ms:.3f}', f'{len(di.data) / 1000:.0f}', f'{di.width}x{di.height}'],
-        ['thumbnail 160x120, cold', f'{thumb_ms:.1f}', f'{len(th.data) / 1000:.1f}', f'{th.width}x{th.height}'],
-        ['  of which: JPEG draft decode (1/4)', f'{draft_ms:.1f}', '', ''],
-        ['  for comparison: full 12 MP decode', f'{full_ms:.1f}', '', ''],
-        ['0.8.5 ScaledImage (sends the file)', f'{ref[0]:.1f}' if ref else 'n/a', f'{ref[1] / 1000:.0f}' if ref else f'{size / 1000:.0f}', '4000x3000'],
+        ['cold, OS cache warm', *ms(cold), *sent(di)],
+        ['cold, OS cache dropped', *ms(dropped), *sent(dropped[2])],
+        ['cached (same loader)', *ms(cached, 3), *sent(cached[2])],
+        ['thumbnail 160x120, cold', *ms(thumb), *sent(th)],
+        ['  of which: JPEG draft decode (1/4)', *ms(draft), '', ''],
+        ['  for comparison: full 12 MP decode', *ms(full), '', ''],
+        ['0.8.5 ScaledImage (sends the file)', f'{ref[0]:.1f}' if ref else 'n/a', '', f'{(ref[1] if ref else size) / 1000:.0f}', '4000x3000'],
     ]
     table(f'12-MP JPEG (4000x3000, q90, noise sigma {sigma:g}, file {size / 1e6:.2f} MB) to an 800x600 canvas; median of {runs} runs',
-          ['case', 'ms', 'KB sent', 'size sent'], rows)
+          ['case', 'wall ms', 'CPU ms', 'KB sent', 'size sent'], rows)
     if ref is None: print('  (0.8.5 row: no .venv-ref; its bytes are the file as it is: run tests/benchmarks/reference_venv.sh to time it)')
     return path
 
