@@ -73,9 +73,11 @@ def installed(tmp_path_factory):
         _run([sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--wheel-dir', dist, src], cwd=tmp)
     wheels = list(dist.glob(f'{LIB}-*.whl'))
     assert len(wheels) == 1, f'expected one wheel in {dist}, got {wheels}'
-    venv.EnvBuilder(with_pip=True, clear=True).create(tmp/'venv')
+    # A venv without pip, filled by this pip (`--python`, pip >= 22.3): ensurepip and byte-compiling every
+    # dependency would take most of the time, and the venv is as clean either way.
+    venv.EnvBuilder(with_pip=False, clear=True).create(tmp/'venv')
     python = tmp/'venv'/'bin'/'python'
-    _run([python, '-m', 'pip', 'install', '--quiet', wheels[0]], cwd=tmp)
+    _run([sys.executable, '-m', 'pip', '--python', python, 'install', '--quiet', '--no-compile', wheels[0]], cwd=tmp)
     yield python, tmp
 
 

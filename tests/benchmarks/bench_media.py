@@ -195,7 +195,8 @@ def main():
     p.add_argument('--runs', type=int, default=7)
     p.add_argument('--files', type=int, default=100_000)
     args = p.parse_args()
-    print(f'Python {sys.version.split()[0]}, Pillow {Image.__version__}, {os.cpu_count()} CPUs (timings on a shared machine are noisy)')
+    print(f'Python {sys.version.split()[0]}, Pillow {Image.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} '
+          '(timings on a shared machine are noisy: CPU ms is the less disturbed figure)')
     with tempfile.TemporaryDirectory(dir='/tmp') as d:
         d = Path(d)
         typical = bench_photo(d, 4, args.runs)

@@ -1,0 +1,95 @@
+"""The box annotator in real Chromium through Voila: a box drawn with the mouse is stored in original-image pixels
+(the image is shown at half size), and keys move it."""
+import json, subprocess, time
+from pathlib import Path
+import pytest
+from conftest import jupyter_env, free_port, wait_ready
+from ipyannotator.app import voila_command
+from ipyannotator.datasets import create_detection
+from ipyannotator.storage import SQLiteStore
+
+APP = """from pathlib import Path
+from ipyannotator.base import Settings
+from ipyannotator.mltypes import InputImage, OutputImageBbox
+from ipyannotator.annotators.bbox import BboxTask
+task = BboxTask(InputImage(image_width=320, image_height=240), OutputImageBbox(classes=['circle', 'square', 'triangle']),
+                Settings(project_path=Path({project!r}), annotator='tester'))
+task.create()"""
+
+# alpha of one pixel of the top canvas layer (the selected box is drawn there)
+TOP_ALPHA = """([x, y]) => { const cs = document.querySelectorAll('.ipyannotator-canvas canvas');
+    return cs[cs.length - 1].getContext('2d').getImageData(x, y, 1, 1).data[3]; }"""
+
+
+@pytest.fixture
+def bbox_app(tmp_path):
+    "A detection project of 640 x 480 images, and Voila serving a notebook that opens its box annotator."
+    project = create_detection(tmp_path/'det', n_items=3, image_size=(640, 480), seed=1)
+    nb = tmp_path/'app'/'bbox.ipynb'
+    nb.parent.mkdir()
+    nb.write_text(json.dumps({'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [],
+                                         'source': APP.format(project=str(project))}],
+                              'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
+                              'nbformat': 4, 'nbformat_minor': 5}))
+    port, log = free_port(), open(tmp_path/'voila.log', 'w')
+    proc = subprocess.Popen(voila_command(nb, port), cwd=nb.parent, env=jupyter_env(tmp_path/'jupyter'),
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f'http://127.0.0.1:{port}/'
+    try:
+        try: wait_ready(base + 'voila/static/voila.js', proc)
+        except Exception: raise RuntimeError((tmp_path/'voila.log').read_text()[-3000:])
+        yield base, project
+    finally:
+        proc.terminate()
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill()
+
+
+def stored_box(store_path: Path, item: str, changed_from=None, timeout=15):
+    "The first box stored for `item` once it is there (and differs from `changed_from`)."
+    end = time.time() + timeout
+    while time.time() < end:
+        if store_path.exists():
+            with SQLiteStore(store_path, author='tester') as store: value = store.get(item)
+            if value and value['bbox'] and value['bbox'][0] != changed_from: return value['bbox'][0]
+        time.sleep(0.2)
+    return changed_from
+
+
+def close(box, expected):
+    return all(abs(box[k] - v) <= 1 for k, v in expected.items())
+
+
+def test_draw_a_box_with_the_mouse_and_move_it_with_keys(bbox_app, browser_page):
+    base, project = bbox_app
+    page = browser_page
+    page.goto(base)
+    page.wait_for_selector('.ipyannotator .ipyannotator-canvas canvas', state='attached')
+    item = page.inner_text('.ipyannotator code')
+    top = page.locator('.ipyannotator-canvas canvas').last
+    page.wait_for_function("() => document.querySelectorAll('.ipyannotator-canvas canvas').length >= 3")
+    box = top.bounding_box()
+    assert (round(box['width']), round(box['height'])) == (320, 240), box
+
+    # 640 x 480 image on a 320 x 240 canvas: canvas (40, 30) -> (140, 100) is image (80, 60) -> (280, 200)
+    x0, y0 = box['x'], box['y']
+    page.mouse.move(x0 + 200, y0 + 200)
+    page.mouse.move(x0 + 40, y0 + 30)
+    page.mouse.down()
+    for k in range(1, 6): page.mouse.move(x0 + 40 + 100*k/5, y0 + 30 + 70*k/5)
+    page.mouse.up()
+
+    store_path = project/'results'/'annotations.sqlite'
+    drawn = stored_box(store_path, item)
+    assert drawn is not None, f'no box stored for {item}: {page.inner_text(".ipyannotator")[-500:]}'
+    assert close(drawn, {'x': 80, 'y': 60, 'width': 200, 'height': 140}), drawn
+    page.wait_for_function(TOP_ALPHA, arg=[40, 65])              # the selected box is painted where it was drawn
+
+    # the mouse is still over the image: → nudges by one screen pixel (2 image pixels), Shift+↓ by ten (20)
+    page.keyboard.press('ArrowRight')
+    page.keyboard.press('Shift+ArrowDown')
+    moved = stored_box(store_path, item, changed_from=drawn)
+    end = time.time() + 10
+    while moved['y'] == drawn['y'] and time.time() < end: moved = stored_box(store_path, item, changed_from=moved, timeout=1)
+    assert close(moved, {'x': 82, 'y': 80, 'width': 200, 'height': 140}), moved
+    assert page.inner_text('.ipyannotator code') == item, 'the arrows moved to another item instead of nudging the box'
