@@ -147,20 +147,21 @@ class _Labels:
 # %% ../nbs/22_aggregate.ipynb #53f0fb6c
 def _task_scores(lab:_Labels, log_e:np.ndarray, out:np.ndarray, tmp:np.ndarray, log_prior) -> np.ndarray:
     "`out[c, t]`: `log_prior[c]` (a number or a row) plus the sum of `log_e[c, row]` over task `t`'s labels; returns each task's maximum."
-    top = np.full(lab.n_tasks, -np.inf)
+    top, per_class = np.full(lab.n_tasks, -np.inf), np.ndim(log_prior) == 1
     for c in range(lab.k):
         lc, o = log_e[c], out[c]
+        shift = log_prior[c] if per_class else 0.0   # added to the first rank's table: cheaper than to the row
         started = False
         for tasks, rows in lab.ranks:
             if tasks is None:
                 if started: np.take(lc, rows, out=tmp); o += tmp
-                else: np.take(lc, rows, out=o); started = True
+                else: np.take(lc + shift, rows, out=o); started = True
             else:
-                if not started: o.fill(0.0); started = True
+                if not started: o.fill(shift); started = True
                 o[tasks] += lc[rows]
-        if not started: o.fill(0.0)
+        if not started: o.fill(shift)
         if len(lab.tail_row): o[lab.tail_tasks] += np.bincount(lab.tail_inv, weights=lc[lab.tail_row], minlength=len(lab.tail_tasks))
-        o += log_prior[c]
+        if not per_class: o += log_prior[c]
         np.maximum(top, o, out=top)   # while the row is in cache
     return top
 
@@ -201,7 +202,9 @@ def _log_confusions(lab:_Labels, counts:np.ndarray, pseudo:np.ndarray|None, one_
     num = np.maximum(counts if pseudo is None else counts + pseudo[:, lab.row_y], _EPS)
     den = np.add.reduceat(num, lab.wstarts, axis=1) if len(lab.row_y) else np.zeros((k, 0))
     if pseudo is not None: den += pseudo.sum(1)[:, None] - np.add.reduceat(pseudo[:, lab.row_y], lab.wstarts, axis=1)
-    return np.log(num) - np.log(den)[:, lab.row_wi], den
+    np.log(num, out=num)
+    num -= np.log(den)[:, lab.row_wi]
+    return num, den
 
 # %% ../nbs/22_aggregate.ipynb #eba31021
 def _entropy(p:np.ndarray) -> float:
@@ -351,7 +354,12 @@ def dawid_skene(table, # ratings table, `Codes`, or (t, w, y, n_tasks, n_workers
     pseudo = np.full((codes.n_classes, codes.n_classes), float(prior)) if prior > 0 else None
     return _em(codes, n_iter, tol, gold, one_coin, pseudo, None, None, init)
 
-def one_coin_dawid_skene(table, n_iter:int=100, tol:float=1e-5, gold=None, prior:float=0.0, init='mv') -> AggregationResult:
+def one_coin_dawid_skene(table, # ratings table, `Codes`, or (t, w, y, n_tasks, n_workers, n_classes)
+                         n_iter:int=100, # most EM iterations
+                         tol:float=1e-5, # stop when the objective per label grows by less than this
+                         gold=None, # {task: class} known true classes
+                         prior:float=0.0, # pseudo-counts, as for one row of a confusion matrix
+                         init='mv') -> AggregationResult: # 'mv' or an n_tasks x n_classes array
     "`dawid_skene` with one accuracy per worker: right with probability $s_w$, else any other class alike."
     return dawid_skene(table, n_iter, tol, gold, True, prior, init)
 

@@ -5,10 +5,11 @@
 # %% ../nbs/20_annotator.ipynb #75d61903
 from __future__ import annotations
 from .base import Settings
-from .mltypes import Input, Output, InputImage, OutputImageLabel, OutputLabel, OutputGridBox, NoOutput
+from .mltypes import Input, Output, InputImage, OutputImageLabel, OutputLabel, OutputGridBox, OutputImageBbox, NoOutput
 from .annotators.base import Task
 from .annotators.classification import ClassificationTask
 from .annotators.grid import GridTask
+from .annotators.bbox import BboxTask
 
 # %% auto #0
 __all__ = ['register', 'supported_pairs', 'find_task', 'Annotator']
@@ -41,6 +42,7 @@ def find_task(input:Input, output:Output) -> type:
 register(InputImage, OutputImageLabel, ClassificationTask)
 register(InputImage, OutputLabel, ClassificationTask)
 register(InputImage, OutputGridBox, GridTask)
+register(InputImage, OutputImageBbox, BboxTask)
 
 # %% ../nbs/20_annotator.ipynb #0c1ca4dc
 class Annotator:
@@ -61,7 +63,7 @@ class Annotator:
         return self.task.create(*args, **kwargs)
 
     def improve(self, *args, **kwargs):
-        "Review and fix existing annotations (`predictions=` puts the most doubtful first)."
+        "Review and fix existing annotations (model `predictions=` or box `scores=` put the most doubtful first)."
         return self.task.improve(*args, **kwargs)
 
     def close(self):

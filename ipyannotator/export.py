@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
+from PIL import Image
 from .base import atomic_write, item_id
 from .mltypes import BboxCoordinate, BboxVideoCoordinate
 from .storage import AnnotationFileError, Store
@@ -94,7 +95,6 @@ _SIDEWAYS = (5, 6, 7, 8) # EXIF orientations that swap width and height
 
 def image_size(path:str|os.PathLike) -> tuple[int, int]:
     "The (width, height) of the image file at `path`, upright, read from its header without decoding its pixels."
-    from PIL import Image
     try:
         with Image.open(path) as im:
             w, h = im.size
@@ -192,7 +192,7 @@ def _category_ids(classes, categories) -> dict[str, int]:
 
 # %% ../nbs/27_export.ipynb #a3900b10
 def to_coco(annotations:dict|Store, # {item: box annotation}, or a store (its default author's values)
-            image_root:str|os.PathLike|None=None, # image folder, to read the sizes not given in `sizes`
+            image_root:str|os.PathLike|None=None, # image folder, to read the sizes from when `sizes` is None
             classes:Iterable[str]|None=None, # class names: category ids 1, 2, ... in this order
             categories:Mapping[str, int]|None=None, # {class name: category id}, instead of the order of `classes`
             sizes:Mapping|Callable|None=None # {item: (width, height)} or a function of the item (default: read from the files)
@@ -213,7 +213,7 @@ def to_coco(annotations:dict|Store, # {item: box annotation}, or a store (its de
 
 # %% ../nbs/27_export.ipynb #8473daf3
 def write_coco(annotations:dict|Store, # {item: box annotation}, or a store (its default author's values)
-               image_root:str|os.PathLike|None, # image folder, to read the sizes not given in `sizes`
+               image_root:str|os.PathLike|None, # image folder, to read the sizes from when `sizes` is None
                path:str|os.PathLike, # the JSON file to write (replaced atomically)
                classes:Iterable[str]|None=None, # class names: category ids 1, 2, ... in this order
                categories:Mapping[str, int]|None=None, # {class name: category id}, instead of the order of `classes`
@@ -249,7 +249,7 @@ def _coco_fields(src, where:str, entry, **types) -> list:
     return out
 
 # %% ../nbs/27_export.ipynb #1ac8a258
-def _coco_categories(src, data:dict, classes) -> dict[int, str]:
+def _coco_categories(src, data:dict) -> dict[int, str]:
     "{id: name} of the COCO categories."
     out = {}
     for i, e in enumerate(_coco_list(src, data, 'categories')):
@@ -293,7 +293,7 @@ def from_coco(path_or_data:str|os.PathLike|dict, # a COCO detection JSON file, o
     src, data = ('<COCO data>', path_or_data) if isinstance(path_or_data, dict) else (path_or_data, _read_json(path_or_data))
     if not isinstance(data, dict): raise _file_error(src, 'top level', f'expected a COCO object with images, annotations and categories, got {_short(data, 40)}')
     classes = None if classes is None else _class_index(classes)
-    cats, images = _coco_categories(src, data, classes), _coco_images(src, data, image_root)
+    cats, images = _coco_categories(src, data), _coco_images(src, data, image_root)
     out = {item: {'bbox': [], 'labels': []} for item in images.values()}
     for i, a in enumerate(_coco_list(src, data, 'annotations')):
         item, box, cls = _coco_box(src, f'annotations[{i}]', a, images, cats, classes)
@@ -333,7 +333,7 @@ def _voc_xml(item:str, size:tuple[int, int], pairs, one_based:bool) -> bytes:
 
 # %% ../nbs/27_export.ipynb #e3ce112d
 def write_voc(annotations:dict|Store, # {item: box annotation}, or a store (its default author's values)
-              image_root:str|os.PathLike|None, # image folder, to read the sizes not given in `sizes`
+              image_root:str|os.PathLike|None, # image folder, to read the sizes from when `sizes` is None
               out_dir:str|os.PathLike, # folder receiving one XML file per item (created if needed)
               classes:Iterable[str]|None=None, # if given, the only class names accepted
               sizes:Mapping|Callable|None=None, # {item: (width, height)} or a function of the item (default: read from the files)
@@ -442,7 +442,7 @@ def _data_yaml(classes:list[str], image_root) -> str:
 
 # %% ../nbs/27_export.ipynb #9db3dd78
 def write_yolo(annotations:dict|Store, # {item: box annotation}, or a store (its default author's values)
-               image_root:str|os.PathLike|None, # image folder, to read the sizes not given in `sizes`, and named in data.yaml
+               image_root:str|os.PathLike|None, # image folder, to read the sizes from when `sizes` is None; named in data.yaml
                out_dir:str|os.PathLike, # folder receiving one .txt file per item and data.yaml (created if needed)
                classes:Iterable[str], # class names: class numbers 0, 1, ... in this order
                sizes:Mapping|Callable|None=None # {item: (width, height)} or a function of the item (default: read from the files)
@@ -480,7 +480,9 @@ def _yolo_box(path, n:int, parts:list[str], classes:list[str], W:int, H:int) -> 
     x1, x2, y1, y2 = _pixels(cx - w/2, W), _pixels(cx + w/2, W), _pixels(cy - h/2, H), _pixels(cy + h/2, H)
     return {'x': x1, 'y': y1, 'width': _tidy(x2 - x1), 'height': _tidy(y2 - y1)}, classes[k]
 
+# %% ../nbs/27_export.ipynb #b5201822
 def _parse_yolo(path:Path, classes:list[str], size:tuple[int, int]) -> dict:
+    "The value of the YOLO file at `path`, of an image of `size`."
     value = {'bbox': [], 'labels': []}
     for n, line in enumerate(_read_text(path).splitlines(), 1):
         if not (parts := line.split()): continue
@@ -488,7 +490,7 @@ def _parse_yolo(path:Path, classes:list[str], size:tuple[int, int]) -> dict:
         value['bbox'].append(box); value['labels'].append([cls])
     return value
 
-# %% ../nbs/27_export.ipynb #b5201822
+# %% ../nbs/27_export.ipynb #529ef20f
 def read_yolo(label_dir:str|os.PathLike, # folder of the .txt label files (sub-folders mirror those of the images)
               classes:Iterable[str], # class names, in the order of their numbers (data.yaml's `names`)
               sizes:Mapping|Callable|None=None, # {item: (width, height)} (its keys are the items), or a function of the item
@@ -509,7 +511,7 @@ def read_yolo(label_dir:str|os.PathLike, # folder of the .txt label files (sub-f
                                  "give their sizes too, or move them away")
     return {item: _parse_yolo(p, names, size_of(item)) for p, item in paths.items() if p in found}
 
-# %% ../nbs/27_export.ipynb #422d28c7
+# %% ../nbs/27_export.ipynb #fd666e20
 def import_yolo(store:Store, # the store that receives the annotations
                 label_dir:str|os.PathLike, # folder of the .txt label files
                 classes:Iterable[str], # class names, in the order of their numbers
@@ -520,7 +522,7 @@ def import_yolo(store:Store, # the store that receives the annotations
     "Write the box annotations of YOLO label files into `store` at once (nothing on error); returns how many values changed."
     return store.put_many(read_yolo(label_dir, classes, sizes, image_root).items(), author)
 
-# %% ../nbs/27_export.ipynb #00f3cdb5
+# %% ../nbs/27_export.ipynb #7d0c8061
 MOT_COLUMNS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class', 'visibility')
 
 def _frame_numbers(frames) -> dict[str, int]:
@@ -535,7 +537,7 @@ def _frame_numbers(frames) -> dict[str, int]:
     if not out: raise ValueError('frames must list at least one frame')
     return out
 
-# %% ../nbs/27_export.ipynb #7d0c8061
+# %% ../nbs/27_export.ipynb #dd32d9bd
 def to_mot(annotations:dict|Store, # {item: video-box annotation}, or a store (its default author's values)
            frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
            classes:Iterable[str], # class names: class numbers 1, 2, ... in this order
@@ -556,7 +558,7 @@ def to_mot(annotations:dict|Store, # {item: video-box annotation}, or a store (i
     rows.sort(key=lambda r: r[0])
     return ''.join(r for _, r in rows)
 
-# %% ../nbs/27_export.ipynb #3786c966
+# %% ../nbs/27_export.ipynb #710e18da
 def write_mot(annotations:dict|Store, # {item: video-box annotation}, or a store (its default author's values)
               path:str|os.PathLike, # the text file to write (replaced atomically), e.g. gt/gt.txt
               frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
@@ -568,7 +570,7 @@ def write_mot(annotations:dict|Store, # {item: video-box annotation}, or a store
     atomic_write(path, text)
     return text.count('\n')
 
-# %% ../nbs/27_export.ipynb #710e18da
+# %% ../nbs/27_export.ipynb #0d9a5147
 def _mot_line(path, n:int, line:str, n_frames:int, n_classes:int) -> list:
     "The numbers of line `n` of the MOT file at `path`, checked."
     where, parts = f'line {n}', line.split(',')
@@ -584,7 +586,7 @@ def _mot_line(path, n:int, line:str, n_frames:int, n_classes:int) -> list:
     if v[4] < 0 or v[5] < 0: raise _file_error(path, where, f'negative width or height ({v[4]}, {v[5]})')
     return v
 
-# %% ../nbs/27_export.ipynb #0d9a5147
+# %% ../nbs/27_export.ipynb #f95fd031
 def read_mot(path:str|os.PathLike, # a MOT text file, e.g. gt/gt.txt
              frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
              classes:Iterable[str], # class names, in the order of their numbers (e.g. the lines of gt/classes.txt)
@@ -603,7 +605,7 @@ def read_mot(path:str|os.PathLike, # a MOT text file, e.g. gt/gt.txt
         value['labels'].append([classes[cls - 1]])
     return out
 
-# %% ../nbs/27_export.ipynb #8f8d7087
+# %% ../nbs/27_export.ipynb #f885f27f
 def import_mot(store:Store, # the store that receives the annotations
                path:str|os.PathLike, # a MOT text file, e.g. gt/gt.txt
                frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...

@@ -45,7 +45,12 @@ def _check_code_array(name:str, a, size) -> tuple[np.ndarray, int]:
     return a, size
 
 @patch(cls_method=True)
-def from_arrays(cls:Codes, t, w, y, n_tasks:int|None=None, n_workers:int|None=None, n_classes:int|None=None) -> Codes:
+def from_arrays(cls:Codes, t, # task code of each label
+                w, # worker code of each label
+                y, # class code of each label
+                n_tasks:int|None=None, # number of tasks (default: largest code + 1)
+                n_workers:int|None=None, # number of workers (default: largest code + 1)
+                n_classes:int|None=None) -> Codes: # number of classes (default: largest code + 1)
     "`Codes` from integer arrays `t`, `w`, `y`; names are `range(n_tasks)`, `range(n_workers)`, `range(n_classes)`."
     (t, nt), (w, nw), (y, nc) = (_check_code_array(*a) for a in (('t', t, n_tasks), ('w', w, n_workers), ('y', y, n_classes)))
     if not len(t) == len(w) == len(y): raise ValueError(f"t, w and y must have the same length, got {len(t)}, {len(w)}, {len(y)}")
@@ -72,13 +77,20 @@ def _missing(a:np.ndarray) -> np.ndarray:
     return np.fromiter((v is None or type(v).__name__ in ('NAType', 'NaTType') or v != v for v in a), bool, len(a))
 
 def unique_codes(a:np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "`np.unique(a, return_inverse=True)`, in linear time for integers of a compact range (ids, codes)."
+    "`np.unique(a, return_inverse=True)`, faster: linear time for integers of a compact range, and for Python objects."
     if a.dtype.kind in 'iu' and len(a):
         lo, hi = int(a.min()), int(a.max())
         if hi - lo <= max(4 * len(a), 1 << 16):
             idx = a.astype(np.intp, copy=False) - lo if lo else a.astype(np.intp, copy=False)
             present = np.bincount(idx, minlength=hi - lo + 1) > 0
             return (np.flatnonzero(present) + lo).astype(a.dtype), (np.cumsum(present) - 1)[idx]
+    if a.dtype.kind == 'O':  # numpy sorts objects with Python comparisons: hash them first, sort only the distinct ones
+        index = {}
+        codes = np.fromiter((index.setdefault(v, len(index)) for v in a), np.intp, len(a))
+        names = np.empty(len(index), dtype=object); names[:] = list(index)
+        order = np.argsort(names, kind='stable')
+        rank = np.empty(len(order), np.intp); rank[order] = np.arange(len(order))
+        return names[order], rank[codes]
     return np.unique(a, return_inverse=True)
 
 def _unique(name:str, a:np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,9 +16,11 @@ task = BboxTask(InputImage(image_width=320, image_height=240), OutputImageBbox(c
                 Settings(project_path=Path({project!r}), annotator='tester'))
 task.create()"""
 
-# alpha of one pixel of the top canvas layer (the selected box is drawn there)
-TOP_ALPHA = """([x, y]) => { const cs = document.querySelectorAll('.ipyannotator-canvas canvas');
-    return cs[cs.length - 1].getContext('2d').getImageData(x, y, 1, 1).data[3]; }"""
+# whether a pixel of the canvas (ipycanvas composites the layers into one) is near an RGB colour
+PIXEL_NEAR = """([x, y, rgb]) => { const d = document.querySelector('.ipyannotator-canvas canvas')
+    .getContext('2d').getImageData(x, y, 1, 1).data;
+    return [0, 1, 2].every(i => Math.abs(d[i] - rgb[i]) < 40); }"""
+CIRCLE_RED = [0xe6, 0x19, 0x4b]    # the colour of the first class, the class of new boxes
 
 
 @pytest.fixture
@@ -45,15 +47,22 @@ def bbox_app(tmp_path):
         except subprocess.TimeoutExpired: proc.kill()
 
 
-def stored_box(store_path: Path, item: str, changed_from=None, timeout=15):
-    "The first box stored for `item` once it is there (and differs from `changed_from`)."
+def stored_box(store_path: Path, item: str, changed_from=None, timeout=15, index=0):
+    "Box `index` stored for `item` once it is there (and differs from `changed_from`)."
     end = time.time() + timeout
     while time.time() < end:
         if store_path.exists():
             with SQLiteStore(store_path, author='tester') as store: value = store.get(item)
-            if value and value['bbox'] and value['bbox'][0] != changed_from: return value['bbox'][0]
+            if value and len(value['bbox']) > index and value['bbox'][index] != changed_from: return value['bbox'][index]
         time.sleep(0.2)
     return changed_from
+
+
+def drag(page, x0, y0, x1, y1, steps=5):
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    for k in range(1, steps + 1): page.mouse.move(x0 + (x1 - x0)*k/steps, y0 + (y1 - y0)*k/steps)
+    page.mouse.up()
 
 
 def close(box, expected):
@@ -66,24 +75,19 @@ def test_draw_a_box_with_the_mouse_and_move_it_with_keys(bbox_app, browser_page)
     page.goto(base)
     page.wait_for_selector('.ipyannotator .ipyannotator-canvas canvas', state='attached')
     item = page.inner_text('.ipyannotator code')
-    top = page.locator('.ipyannotator-canvas canvas').last
-    page.wait_for_function("() => document.querySelectorAll('.ipyannotator-canvas canvas').length >= 3")
-    box = top.bounding_box()
+    box = page.locator('.ipyannotator-canvas canvas').first.bounding_box()
     assert (round(box['width']), round(box['height'])) == (320, 240), box
 
     # 640 x 480 image on a 320 x 240 canvas: canvas (40, 30) -> (140, 100) is image (80, 60) -> (280, 200)
     x0, y0 = box['x'], box['y']
     page.mouse.move(x0 + 200, y0 + 200)
-    page.mouse.move(x0 + 40, y0 + 30)
-    page.mouse.down()
-    for k in range(1, 6): page.mouse.move(x0 + 40 + 100*k/5, y0 + 30 + 70*k/5)
-    page.mouse.up()
+    drag(page, x0 + 40, y0 + 30, x0 + 140, y0 + 100)
 
     store_path = project/'results'/'annotations.sqlite'
     drawn = stored_box(store_path, item)
     assert drawn is not None, f'no box stored for {item}: {page.inner_text(".ipyannotator")[-500:]}'
     assert close(drawn, {'x': 80, 'y': 60, 'width': 200, 'height': 140}), drawn
-    page.wait_for_function(TOP_ALPHA, arg=[40, 65])              # the selected box is painted where it was drawn
+    page.wait_for_function(PIXEL_NEAR, arg=[40, 50, CIRCLE_RED], timeout=10_000)   # its left edge is painted where it was drawn
 
     # the mouse is still over the image: → nudges by one screen pixel (2 image pixels), Shift+↓ by ten (20)
     page.keyboard.press('ArrowRight')
@@ -93,3 +97,14 @@ def test_draw_a_box_with_the_mouse_and_move_it_with_keys(bbox_app, browser_page)
     while moved['y'] == drawn['y'] and time.time() < end: moved = stored_box(store_path, item, changed_from=moved, timeout=1)
     assert close(moved, {'x': 82, 'y': 80, 'width': 200, 'height': 140}), moved
     assert page.inner_text('.ipyannotator code') == item, 'the arrows moved to another item instead of nudging the box'
+
+    # Space held: a drag pans the view by (-50, -20) canvas pixels; released, a drag draws again, under the mouse:
+    # canvas (200, 100) -> (250, 150) is then image ((200 + 50) * 2, (100 + 20) * 2) = (500, 240), 100 x 100
+    page.keyboard.press('Escape')
+    page.keyboard.down(' ')
+    drag(page, x0 + 250, y0 + 200, x0 + 200, y0 + 180)
+    page.keyboard.up(' ')
+    drag(page, x0 + 200, y0 + 100, x0 + 250, y0 + 150)
+    second = stored_box(store_path, item, index=1)
+    assert second is not None and close(second, {'x': 500, 'y': 240, 'width': 100, 'height': 100}), second
+    assert close(stored_box(store_path, item), moved), 'the pan moved a box'

@@ -61,6 +61,7 @@ class _Gesture:
     handle:str|None = None
     dx:float = 0; dy:float = 0 # from the mouse to the grabbed handle, in image pixels
 
+# %% ../../nbs/12_bbox.ipynb #340e1d43
 class BoxEditor:
     "The boxes of one image and what mouse gestures do to them: draw, select, move, resize. Plain Python."
     def __init__(self, width:float=1, # size of the original image, in image pixels
@@ -78,7 +79,7 @@ class BoxEditor:
     def __len__(self): return len(self.boxes)
     def __repr__(self): return f'BoxEditor({len(self)} boxes, selected={self.selected}, mode={self.mode!r})'
 
-# %% ../../nbs/12_bbox.ipynb #44747964
+# %% ../../nbs/12_bbox.ipynb #4894f85f
 @patch
 def load(self:BoxEditor, boxes:Sequence[tuple], labels:Sequence[list], width:float, height:float, selected:int|None=None):
     "Edit `boxes` with `labels` on an image of `width` x `height`, with box `selected` selected; any drag is dropped."
@@ -99,7 +100,7 @@ def active(self:BoxEditor) -> int|None:
     "The box being moved or resized, if any."
     return self._gesture.index if self._gesture is not None else None
 
-# %% ../../nbs/12_bbox.ipynb #2c63aa54
+# %% ../../nbs/12_bbox.ipynb #4333992a
 @patch
 def box_at(self:BoxEditor, x:float, y:float) -> tuple[int|None, str|None]:
     "The box under canvas point (`x`, `y`) and the part of it there (a handle or `'inside'`), or `(None, None)`."
@@ -113,11 +114,12 @@ def box_at(self:BoxEditor, x:float, y:float) -> tuple[int|None, str|None]:
         if best is None or rank < best[0]: best = (rank, i, part)
     return (None, None) if best is None else best[1:]
 
-# %% ../../nbs/12_bbox.ipynb #bf455dec
+# %% ../../nbs/12_bbox.ipynb #a2425e87
 @patch
 def mouse_down(self:BoxEditor, x:float, y:float) -> str|None:
     "Start a gesture at canvas point (`x`, `y`); return `'select'` if the selection changed, `'start'` if a drag began."
-    self._gesture, self.rubber, self.refusal = None, None, None
+    self.cancel()                  # a drag whose mouse-up never came is dropped, its box put back
+    self.refusal = None
     ix, iy = self.transform.to_image(x, y)
     i, part = (None, None) if self.tool == 'draw' else self.box_at(x, y)
     before = self.selected
@@ -133,6 +135,7 @@ def mouse_down(self:BoxEditor, x:float, y:float) -> str|None:
     self._gesture = _Gesture(x, y, ix, iy, i, self.boxes[i], part, hx - ix, hy - iy)
     return 'start'
 
+# %% ../../nbs/12_bbox.ipynb #d7b45fa4
 @patch
 def mouse_move(self:BoxEditor, x:float, y:float) -> bool:
     "Follow the mouse to canvas point (`x`, `y`); return whether what is shown changed."
@@ -151,7 +154,7 @@ def mouse_move(self:BoxEditor, x:float, y:float) -> bool:
         self.boxes[g.index] = clip_box(resize_box(g.box, g.handle, ix + g.dx, iy + g.dy), self.width, self.height)
     return True
 
-# %% ../../nbs/12_bbox.ipynb #d7b45fa4
+# %% ../../nbs/12_bbox.ipynb #824c46a4
 @patch
 def mouse_up(self:BoxEditor, x:float, y:float) -> str|None:
     "End the gesture at canvas point (`x`, `y`); return what it did: `'draw'`, `'move'`, `'resize'`, `'select'`, `'refuse'` or `None`."
@@ -172,6 +175,7 @@ def mouse_up(self:BoxEditor, x:float, y:float) -> str|None:
     self.boxes[g.index] = box
     return 'move' if mode == 'moving' else 'resize'
 
+# %% ../../nbs/12_bbox.ipynb #aed1b656
 @patch
 def _end_drawing(self:BoxEditor, click:bool) -> str:
     box, self.rubber = self.rubber, None
@@ -187,6 +191,7 @@ def _end_drawing(self:BoxEditor, click:bool) -> str:
     self.selected = len(self.boxes) - 1
     return 'draw'
 
+# %% ../../nbs/12_bbox.ipynb #27d9fc34
 @patch
 def cancel(self:BoxEditor) -> bool:
     "Drop the drag under way, putting its box back; return whether there was one."
@@ -195,10 +200,11 @@ def cancel(self:BoxEditor) -> bool:
     if g.index is not None: self.boxes[g.index] = g.box
     return True
 
-# %% ../../nbs/12_bbox.ipynb #4bceac1c
+# %% ../../nbs/12_bbox.ipynb #c535feb6
 @patch
 def delete(self:BoxEditor, i:int|None=None) -> bool:
     "Delete box `i` (default: the selected one)."
+    self.cancel()
     i = self.selected if i is None else i
     if self.read_only or i is None or not 0 <= i < len(self.boxes): return False
     del self.boxes[i], self.labels[i]
@@ -207,27 +213,33 @@ def delete(self:BoxEditor, i:int|None=None) -> bool:
     self.hover = None
     return True
 
+# %% ../../nbs/12_bbox.ipynb #aa5a5d34
 @patch
 def nudge(self:BoxEditor, dx:float, dy:float) -> bool:
     "Move the selected box by (`dx`, `dy`) image pixels, inside the image."
+    self.cancel()
     i = self.selected
     if self.read_only or i is None: return False
     box = round_box(move_box(self.boxes[i], dx, dy, self.width, self.height))
     changed, self.boxes[i] = box != self.boxes[i], box
     return changed
 
+# %% ../../nbs/12_bbox.ipynb #bc9488c0
 @patch
 def set_label(self:BoxEditor, label:str|None, i:int|None=None) -> bool:
     "Give box `i` (default: the selected one) the class `label` (`None`: no class)."
+    self.cancel()
     i = self.selected if i is None else i
     if self.read_only or i is None or not 0 <= i < len(self.boxes): return False
     new = [label] if label else []
     changed, self.labels[i] = new != self.labels[i], new
     return changed
 
+# %% ../../nbs/12_bbox.ipynb #bea98b5a
 @patch
 def set_box(self:BoxEditor, i:int, box:tuple) -> bool:
     "Make box `i` be `box` (image pixels), clipped to the image; `False` (and `refusal`) if nothing of it is left."
+    self.cancel()
     if self.read_only or not 0 <= i < len(self.boxes): return False
     new = round_box(clip_box(box, self.width, self.height))
     if new[2] < 1 or new[3] < 1:
@@ -236,16 +248,18 @@ def set_box(self:BoxEditor, i:int, box:tuple) -> bool:
     changed, self.boxes[i] = new != self.boxes[i], new
     return changed
 
+# %% ../../nbs/12_bbox.ipynb #7d7d169d
 @patch
 def select_next(self:BoxEditor, step:int=1) -> int|None:
     "Select the box `step` places after the selected one, cycling (from none: the first, or the last for `step` < 0)."
+    self.cancel()
     n = len(self.boxes)
     if n == 0: self.selected = None
     elif self.selected is None: self.selected = 0 if step > 0 else n - 1
     else: self.selected = (self.selected + step) % n
     return self.selected
 
-# %% ../../nbs/12_bbox.ipynb #c3271db8
+# %% ../../nbs/12_bbox.ipynb #f0f6cf78
 _HANDLE_CURSORS = {'nw': 'nwse-resize', 'se': 'nwse-resize', 'ne': 'nesw-resize', 'sw': 'nesw-resize',
                    'n': 'ns-resize', 's': 'ns-resize', 'e': 'ew-resize', 'w': 'ew-resize', 'inside': 'move'}
 CURSORS = ('default', 'crosshair', 'move', 'grab', 'grabbing', 'nwse-resize', 'nesw-resize', 'ns-resize', 'ew-resize')
@@ -259,7 +273,7 @@ def cursor(self:BoxEditor) -> str:
     if self.tool == 'draw' or self.hover is None: return 'crosshair'
     return _HANDLE_CURSORS[self.hover_handle]
 
-# %% ../../nbs/12_bbox.ipynb #bc9488c0
+# %% ../../nbs/12_bbox.ipynb #2a5f8a69
 PALETTE = ('#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#1fb8c9', '#f032e6', '#9a6324', '#469990', '#808000')
 
 def class_colour(labels:Sequence[str], classes:Sequence[str]) -> str:
@@ -267,16 +281,18 @@ def class_colour(labels:Sequence[str], classes:Sequence[str]) -> str:
     if not labels or labels[0] not in classes: return '#777777'
     return PALETTE[list(classes).index(labels[0]) % len(PALETTE)]
 
-# %% ../../nbs/12_bbox.ipynb #7d7d169d
-def _tag(layer, text:str, colour:str, x:float, y:float):
-    "The class of a box, white on its colour, just above its top-left corner (inside it at the top of the canvas)."
-    if not text: return
-    y = y - 15 if y >= 15 else y
+# %% ../../nbs/12_bbox.ipynb #3bdd941f
+def _tags(layer, tags:Sequence[tuple], colour:str):
+    "The classes of boxes, `(text, x, y)`, white on `colour` just above the top-left corner (inside, at the canvas's top)."
+    tags = [(t, x, y - 15 if y >= 15 else y) for t, x, y in tags if t]
+    if not tags: return
+    x, y = np.array([[x, y] for _, x, y in tags], dtype=float).T
     layer.fill_style = colour
-    layer.fill_rect(x, y, 7*len(text) + 6, 15)
+    layer.fill_rects(x, y, np.array([7.*len(t) + 6 for t, _, _ in tags]), np.full(len(tags), 15.))
     layer.fill_style = '#ffffff'
-    layer.fill_text(text, x + 3, y + 12)
+    for t, x, y in tags: layer.fill_text(t, x + 3, y + 12)
 
+# %% ../../nbs/12_bbox.ipynb #bfa4e932
 def draw_boxes(layer, # an ipycanvas canvas (a layer of `ImageCanvas`)
                editor:BoxEditor, # the boxes and their state
                classes:Sequence[str], # the classes, for the colours
@@ -294,11 +310,11 @@ def draw_boxes(layer, # an ipycanvas canvas (a layer of `ImageCanvas`)
         a = np.array([c for c, _ in shown], dtype=float)
         layer.global_alpha, layer.stroke_style = alpha, colour
         layer.stroke_rects(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
-        for (x, y, _, _), text in shown: _tag(layer, text, colour, x, y)
+        _tags(layer, [(text, x, y) for (x, y, _, _), text in shown], colour)
     layer.global_alpha = 1.0
     layer.set_line_dash([])
 
-# %% ../../nbs/12_bbox.ipynb #095dd153
+# %% ../../nbs/12_bbox.ipynb #878c07c3
 def draw_overlay(layer, # an ipycanvas canvas (the interaction layer of `ImageCanvas`)
                  editor:BoxEditor, # the boxes and their state
                  classes:Sequence[str], # the classes, for the colours
@@ -320,7 +336,7 @@ def draw_overlay(layer, # an ipycanvas canvas (the interaction layer of `ImageCa
         layer.stroke_rect(*box)
         layer.set_line_dash([])
         layer.font = '12px sans-serif'
-        _tag(layer, editor.labels[s][0] if editor.labels[s] else '', colour, box[0], box[1])
+        _tags(layer, [(editor.labels[s][0] if editor.labels[s] else '', box[0], box[1])], colour)
         pts = np.array(list(box_handles(box).values()), dtype=float) - handle_size/2
         n = np.full(len(pts), float(handle_size))
         layer.fill_style, layer.line_width = '#ffffff', 1
@@ -332,7 +348,7 @@ def draw_overlay(layer, # an ipycanvas canvas (the interaction layer of `ImageCa
         layer.stroke_rect(*box_to_canvas(editor.rubber, t))
         layer.set_line_dash([])
 
-# %% ../../nbs/12_bbox.ipynb #9815e6a8
+# %% ../../nbs/12_bbox.ipynb #dfaace04
 _FIELDS = ('x', 'y', 'width', 'height')
 _FRAMES = {'selected': '2px solid #2196f3', 'hover': '2px solid #90caf9', None: '2px solid transparent'}
 
@@ -345,8 +361,9 @@ class _BoxRow(W.HBox):
         self.delete = W.Button(description='✕', tooltip='delete this box', layout=Layout(width='32px'))
         super().__init__([self.number, self.label, *self.fields.values(), self.delete], layout=Layout(border=_FRAMES[None]))
         self.hover_event = Event(source=self, watched_events=['mouseenter', 'mouseleave'])
-        self.index = 0
+        self.index, self.shown = 0, None
 
+# %% ../../nbs/12_bbox.ipynb #caaa1b6f
 class BoxList(W.VBox):
     "A row per box: number (selects), class, x / y / width / height in image pixels, delete; selected and hovered rows framed."
     def __init__(self, classes:Sequence[str]): # the classes a box can have
@@ -359,38 +376,45 @@ class BoxList(W.VBox):
         self.add_class('ipyannotator-boxes')
         self._callbacks = {e: CallbackDispatcher() for e in ('select', 'label', 'change', 'delete', 'hover')}
 
-# %% ../../nbs/12_bbox.ipynb #e9f2b44e
+# %% ../../nbs/12_bbox.ipynb #2e159280
 @patch
 def on_select(self:BoxList, callback, remove=False):
     "Call `callback(i)` when the number of box `i` is clicked."
     self._callbacks['select'].register_callback(callback, remove=remove)
 
+# %% ../../nbs/12_bbox.ipynb #654a7a89
 @patch
 def on_label(self:BoxList, callback, remove=False):
     "Call `callback(i, label)` when the class of box `i` is changed (`None`: no class)."
     self._callbacks['label'].register_callback(callback, remove=remove)
 
+# %% ../../nbs/12_bbox.ipynb #724323ca
 @patch
 def on_change(self:BoxList, callback, remove=False):
     "Call `callback(i, field, value)` when `x`, `y`, `width` or `height` of box `i` is typed in."
     self._callbacks['change'].register_callback(callback, remove=remove)
 
+# %% ../../nbs/12_bbox.ipynb #6c8ce80c
 @patch
 def on_delete(self:BoxList, callback, remove=False):
     "Call `callback(i)` when the delete button of box `i` is clicked."
     self._callbacks['delete'].register_callback(callback, remove=remove)
 
+# %% ../../nbs/12_bbox.ipynb #f2fa589c
 @patch
 def on_hover(self:BoxList, callback, remove=False):
     "Call `callback(i)` when the mouse enters the row of box `i`, `callback(None)` when it leaves."
     self._callbacks['hover'].register_callback(callback, remove=remove)
 
-# %% ../../nbs/12_bbox.ipynb #3bdd941f
+# %% ../../nbs/12_bbox.ipynb #20362281
 @patch
 def _row(self:BoxList) -> _BoxRow:
     "A new row, wired to the callbacks (it reads its box's index when an event comes)."
     r = _BoxRow()
-    fire = lambda kind, *args: None if self._updating else self._callbacks[kind](r.index, *args)
+    def fire(kind, *args):
+        if self._updating: return
+        r.shown = None          # typed in: shown again at the next `show`, even if the box is refused and stays as it was
+        self._callbacks[kind](r.index, *args)
     r.number.on_click(lambda _: fire('select'))
     r.delete.on_click(lambda _: fire('delete'))
     r.label.observe(lambda c: fire('label', c.new or None), 'value')
@@ -398,11 +422,13 @@ def _row(self:BoxList) -> _BoxRow:
     r.hover_event.on_dom_event(lambda ev: self._callbacks['hover'](r.index if ev.get('type') == 'mouseenter' else None))
     return r
 
+# %% ../../nbs/12_bbox.ipynb #7d2eae18
 @patch
 def _options(self:BoxList, label:str|None) -> list:
     extra = [(label, label)] if label and label not in self.classes else []
     return [('(no class)', '')] + [(c, c) for c in self.classes] + extra
 
+# %% ../../nbs/12_bbox.ipynb #7212d679
 @patch
 def show(self:BoxList, boxes:Sequence[tuple], labels:Sequence[list], selected:int|None=None, hover:int|None=None,
          disabled:bool=False):
@@ -412,7 +438,8 @@ def show(self:BoxList, boxes:Sequence[tuple], labels:Sequence[list], selected:in
         while len(self.rows) < len(boxes): self.rows.append(self._row())
         for i, (b, l) in enumerate(zip(boxes, labels)):
             r, label = self.rows[i], (l[0] if l else '')
-            r.index, r.number.description = i, str(i + 1)
+            if r.shown == (i, tuple(b), label, disabled): continue     # an unchanged row is not touched
+            r.index, r.number.description, r.shown = i, str(i + 1), (i, tuple(b), label, disabled)
             opts = self._options(label)
             if list(r.label.options) != opts: r.label.options = opts
             r.label.value = label
@@ -425,14 +452,15 @@ def show(self:BoxList, boxes:Sequence[tuple], labels:Sequence[list], selected:in
     finally: self._updating = False
     self.highlight(selected, hover)
 
+# %% ../../nbs/12_bbox.ipynb #1ff0246c
 @patch
 def highlight(self:BoxList, selected:int|None=None, hover:int|None=None):
     "Frame the row of the `selected` box, and more lightly the row of the box under the mouse (`hover`)."
     for i, r in enumerate(self.table.children):
         r.layout.border = _FRAMES['selected' if i == selected else 'hover' if i == hover else None]
 
-# %% ../../nbs/12_bbox.ipynb #de0d67ec
-_NUDGE = 'nudge the selected box (Shift: 10 pixels); with none selected ← → go to the previous / next item'
+# %% ../../nbs/12_bbox.ipynb #be2d264c
+_NUDGE = 'nudge the selected box a screen pixel (Shift: ten); with none selected, ← → go to the previous / next item'
 BBOX_KEYS = {
     **{k: (a, _NUDGE) for k, a in [('ArrowLeft', 'left'), ('ArrowRight', 'right'), ('ArrowUp', 'up'), ('ArrowDown', 'down'),
                                    ('Shift+ArrowLeft', 'left_far'), ('Shift+ArrowRight', 'right_far'),
@@ -458,7 +486,7 @@ def bbox_keymap() -> KeyMap:
     for combo, (action, description) in BBOX_KEYS.items(): km.bind(combo, action, description)
     return km
 
-# %% ../../nbs/12_bbox.ipynb #dfaace04
+# %% ../../nbs/12_bbox.ipynb #299c7373
 _CURSOR_CSS = '<style>' + ''.join(f'.ipyannotator-cursor-{c} canvas {{cursor: {c};}}' for c in CURSORS) + '</style>'
 
 class BboxAnnotator(AnnotatorBase):
@@ -489,20 +517,22 @@ class BboxAnnotator(AnnotatorBase):
         self.keyup = Event(source=keys, watched_events=['keyup'])
         self._wire()
 
-# %% ../../nbs/12_bbox.ipynb #caaa1b6f
+# %% ../../nbs/12_bbox.ipynb #15a51b8e
 @patch
 def _build_toolbar(self:BboxAnnotator):
     small = Layout(width='auto')
     self.tools = W.ToggleButtons(options=[('edit', 'edit'), ('draw', 'draw'), ('pan', 'pan')], value='edit',
                                  tooltips=['drag to draw, move or resize (e)', 'every drag draws a box (b)', 'drags move the view (h)'],
-                                 style={'button_width': '50px'})
+                                 style={'button_width': '58px'})
     self.zoom_in_button = W.Button(description='+', tooltip='zoom in (+ or the wheel)', layout=Layout(width='32px'))
     self.zoom_out_button = W.Button(description='−', tooltip='zoom out (-)', layout=Layout(width='32px'))
     self.fit_button = W.Button(description='fit', tooltip='fit the image again (0)', layout=small)
     self.accept_button = W.Button(description='accept suggestions', tooltip='save the suggested boxes (a)', layout=small)
     self.accept_button.layout.display = None if self.suggestions else 'none'
-    self.toolbar = W.HBox([self.tools, self.zoom_in_button, self.zoom_out_button, self.fit_button, self.accept_button])
+    self.toolbar = W.HBox([self.tools, self.zoom_in_button, self.zoom_out_button, self.fit_button, self.accept_button],
+                          layout=Layout(flex_flow='row wrap'))
 
+# %% ../../nbs/12_bbox.ipynb #ac031331
 @patch
 def _wire(self:BboxAnnotator):
     c = self.canvas
@@ -527,7 +557,7 @@ def _wire(self:BboxAnnotator):
     on('pan_hold', self._hold_space)
     for tool in ('edit', 'draw', 'pan'): on(f'tool_{tool}', lambda tool=tool: setattr(self.tools, 'value', tool))
 
-# %% ../../nbs/12_bbox.ipynb #2e159280
+# %% ../../nbs/12_bbox.ipynb #f80f871d
 @patch
 def render(self:BboxAnnotator, item:str, value):
     "Show the image of `item` with its boxes (its suggestions, dashed, when it has no annotation)."
@@ -546,33 +576,38 @@ def render(self:BboxAnnotator, item:str, value):
     elif suggested: self.message(f'{len(boxes)} suggested boxes (dashed): a or Enter accepts them; any change saves them with it')
     self.loader.prefetch(self.order.source_index(self.navigator.index))
 
+# %% ../../nbs/12_bbox.ipynb #d927f612
 @patch
 def is_empty(self:BboxAnnotator, value) -> bool:
     "Only `None` is no annotation: an empty list of boxes says there is nothing to box."
     return value is None
 
-# %% ../../nbs/12_bbox.ipynb #724323ca
+# %% ../../nbs/12_bbox.ipynb #a3592e45
 @patch
 def _on_canvas_redraw(self:BboxAnnotator):
     self.editor.transform = self.canvas.transform
     self._draw_layers()
 
+# %% ../../nbs/12_bbox.ipynb #0958537c
 @patch
 def _draw_layers(self:BboxAnnotator):
     faded = (lambda l: self.shown_class not in l) if self.shown_class else None
     draw_boxes(self.canvas.annotation_layer, self.editor, self.classes, faded)
     draw_overlay(self.canvas.interaction_layer, self.editor, self.classes)
 
+# %% ../../nbs/12_bbox.ipynb #ab880e52
 @patch
 def _redraw(self:BboxAnnotator):
     "Redraw both box layers."
     with hold_canvas(): self._draw_layers()
 
+# %% ../../nbs/12_bbox.ipynb #3e22d46c
 @patch
 def _redraw_overlay(self:BboxAnnotator):
     with hold_canvas(): draw_overlay(self.canvas.interaction_layer, self.editor, self.classes)
     self._set_cursor('grabbing' if self._pan_from else 'grab' if self._panning() else self.editor.cursor())
 
+# %% ../../nbs/12_bbox.ipynb #224d0fa1
 @patch
 def _set_cursor(self:BboxAnnotator, cursor:str):
     if cursor == self._cursor: return
@@ -580,6 +615,7 @@ def _set_cursor(self:BboxAnnotator, cursor:str):
     self.canvas.add_class(f'ipyannotator-cursor-{cursor}')
     self._cursor = cursor
 
+# %% ../../nbs/12_bbox.ipynb #6cb27ab1
 @patch
 def _show_list(self:BboxAnnotator):
     "Show the boxes in the list and the class of the selected box (or of new boxes) in the picker."
@@ -590,7 +626,7 @@ def _show_list(self:BboxAnnotator):
     try: self.picker.value = [c for c in label if c in self.classes]
     finally: self._picking = False
 
-# %% ../../nbs/12_bbox.ipynb #f2fa589c
+# %% ../../nbs/12_bbox.ipynb #3775a477
 @patch
 def _save(self:BboxAnnotator, what:str):
     "Save the editor's boxes for the current item (one store write), then redraw and say `what` was done."
@@ -605,10 +641,11 @@ def _describe(self:BboxAnnotator, i:int) -> str:
     b, l = self.editor.boxes[i], self.editor.labels[i]
     return f"box {i + 1} ({l[0] if l else 'no class'}): x {_num(b[0])}, y {_num(b[1])}, {_num(b[2])} x {_num(b[3])}"
 
-# %% ../../nbs/12_bbox.ipynb #7d2eae18
+# %% ../../nbs/12_bbox.ipynb #a122c6ab
 @patch
 def _panning(self:BboxAnnotator) -> bool: return self.tools.value == 'pan' or self._space
 
+# %% ../../nbs/12_bbox.ipynb #8f08b5ca
 @patch
 def _mouse_down(self:BboxAnnotator, x:float, y:float):
     if self._panning(): self._pan_from = (x, y); self._redraw_overlay(); return
@@ -618,6 +655,7 @@ def _mouse_down(self:BboxAnnotator, x:float, y:float):
     if self.editor.read_only and what == 'select' and self.editor.selected is not None:
         self.message(self._describe(self.editor.selected))
 
+# %% ../../nbs/12_bbox.ipynb #8ed164de
 @patch
 def _mouse_move(self:BboxAnnotator, x:float, y:float):
     if self._pan_from is not None:
@@ -629,6 +667,7 @@ def _mouse_move(self:BboxAnnotator, x:float, y:float):
     if self.editor.mouse_move(x, y): self._redraw_overlay()
     if self.editor.hover != hover and self.editor.mode == 'idle': self.box_list.highlight(self.editor.selected, self.editor.hover)
 
+# %% ../../nbs/12_bbox.ipynb #510dcbad
 @patch
 def _mouse_up(self:BboxAnnotator, x:float, y:float):
     if self._pan_from is not None: self._pan_from = None; self._redraw_overlay(); return
@@ -639,17 +678,19 @@ def _mouse_up(self:BboxAnnotator, x:float, y:float):
     elif what == 'refuse': self._redraw(); self.message(e.refusal, error=True)
     elif what == 'select': self._redraw(); self._show_list()
 
+# %% ../../nbs/12_bbox.ipynb #da67d1e5
 @patch
 def _mouse_out(self:BboxAnnotator, x:float, y:float):
     self._space = False
     if self._pan_from is not None or self.editor.mode != 'idle': self._mouse_up(x, y)
 
+# %% ../../nbs/12_bbox.ipynb #3c32a122
 @patch
 def _wheel(self:BboxAnnotator, dx:float, dy:float):
     if dy: self.zoom(min(max(math.exp(-dy*0.002), 0.5), 2.0))
     if dx: self.canvas.pan(-dx, 0)
 
-# %% ../../nbs/12_bbox.ipynb #1ff0246c
+# %% ../../nbs/12_bbox.ipynb #6f7c1dd7
 @patch
 def zoom(self:BboxAnnotator, factor:float):
     "Zoom by `factor` about the mouse (the canvas centre if the mouse has not been over it)."
@@ -665,13 +706,14 @@ def _key_up(self:BboxAnnotator, event:dict):
         self._space = False
         if self._pan_from is None: self._redraw_overlay()
 
-# %% ../../nbs/12_bbox.ipynb #72b8d92c
+# %% ../../nbs/12_bbox.ipynb #3a5f6854
 @patch
 def _step(self:BboxAnnotator) -> tuple[float, float]:
     "One screen pixel in image pixels, at least one."
     t = self.canvas.transform
     return max(1, round(1/t.scale_x)), max(1, round(1/t.scale_y))
 
+# %% ../../nbs/12_bbox.ipynb #9c680651
 @patch
 def _arrow(self:BboxAnnotator, name:str, dx:int, dy:int, times:int):
     e = self.editor
@@ -682,6 +724,7 @@ def _arrow(self:BboxAnnotator, name:str, dx:int, dy:int, times:int):
     sx, sy = self._step()
     if e.nudge(dx*sx*times, dy*sy*times): self._save(f'moved: {self._describe(e.selected)}')
 
+# %% ../../nbs/12_bbox.ipynb #517d80c1
 @patch
 def select(self:BboxAnnotator, i:int|None):
     "Select box `i` (`None`: none)."
@@ -689,11 +732,13 @@ def select(self:BboxAnnotator, i:int|None):
     self._redraw(); self._show_list()
     if self.editor.selected is not None: self.message(self._describe(self.editor.selected))
 
+# %% ../../nbs/12_bbox.ipynb #9c1531d7
 @patch
 def select_next(self:BboxAnnotator, step:int=1):
     "Select the next box (`step` = -1: the previous one), cycling."
     self.select(self.editor.select_next(step))
 
+# %% ../../nbs/12_bbox.ipynb #f1a9751e
 @patch
 def delete(self:BboxAnnotator, i:int|None=None):
     "Delete box `i` (default: the selected one)."
@@ -703,6 +748,7 @@ def delete(self:BboxAnnotator, i:int|None=None):
     what = f'deleted: {self._describe(i)}'
     if self.editor.delete(i): self._save(what)
 
+# %% ../../nbs/12_bbox.ipynb #1351b242
 @patch
 def escape(self:BboxAnnotator):
     "Cancel the drag under way; else unselect; else go back to the edit tool."
@@ -710,7 +756,7 @@ def escape(self:BboxAnnotator):
     elif self.editor.selected is not None: self.select(None)
     else: self.tools.value = 'edit'
 
-# %% ../../nbs/12_bbox.ipynb #cda597a4
+# %% ../../nbs/12_bbox.ipynb #5f83428b
 @patch
 def set_class(self:BboxAnnotator, label:str|None, i:int|None=None):
     "Give box `i` (default: the selected one) the class `label`; it is also the class of the boxes drawn next."
@@ -721,17 +767,20 @@ def set_class(self:BboxAnnotator, label:str|None, i:int|None=None):
     if e.read_only: self.message('explore is read-only: nothing is saved'); return
     if e.set_label(label, i): self._save(f'class: {self._describe(i)}')
 
+# %% ../../nbs/12_bbox.ipynb #a289a1a1
 @patch
 def _digit(self:BboxAnnotator, n:int):
     vis = self.picker.visible()
     if n <= len(vis): self.set_class(vis[n - 1])
 
+# %% ../../nbs/12_bbox.ipynb #952678c0
 @patch
 def _picked(self:BboxAnnotator, change):
     if self._picking: return
     if change.new: self.set_class(change.new[0])
     else: self._show_list()          # a class picked again stays picked: a box always has one to show
 
+# %% ../../nbs/12_bbox.ipynb #5d780ca4
 @patch
 def _field_changed(self:BboxAnnotator, i:int, field:str, value:int):
     e = self.editor
@@ -743,13 +792,14 @@ def _field_changed(self:BboxAnnotator, i:int, field:str, value:int):
         if e.refusal: self.message(e.refusal, error=True); e.refusal = None
         self._redraw(); self._show_list()
 
+# %% ../../nbs/12_bbox.ipynb #4e18f640
 @patch
 def _list_hover(self:BboxAnnotator, i:int|None):
     self.editor.hover = i
     self._redraw_overlay()
     self.box_list.highlight(self.editor.selected, i)
 
-# %% ../../nbs/12_bbox.ipynb #299c7373
+# %% ../../nbs/12_bbox.ipynb #06b94016
 @patch
 def accept(self:BboxAnnotator) -> bool:
     "Save the boxes shown if the item has no saved annotation yet; return whether it was saved."
@@ -765,7 +815,7 @@ def confirm(self:BboxAnnotator):
     if not self.annotations.read_only and self.annotations.store.get(self.item) is None: self.accept()
     self.next()
 
-# %% ../../nbs/12_bbox.ipynb #9c680651
+# %% ../../nbs/12_bbox.ipynb #cd0ca117
 def items_with_box_classes(source, values:dict, classes:Sequence[str]) -> list[int]:
     "Source positions of the items with a box of one of `classes`."
     wanted = set(classes)
@@ -784,7 +834,7 @@ class BoxClassFilter(W.Dropdown):
         self.annotator.shown_class = cls
         self.annotator.set_order(ItemOrder(src, items_with_box_classes(src, self.values, wanted)))
 
-# %% ../../nbs/12_bbox.ipynb #b60cec9d
+# %% ../../nbs/12_bbox.ipynb #5f6fdcba
 def crop_region(box:tuple, width:int, height:int, margin:float=0.15, least:int=4) -> tuple:
     "The region around `box` to show: `margin` of its size on each side (at least `least` pixels), in the image; `(left, top, right, bottom)`."
     x, y, w, h = box
@@ -792,6 +842,7 @@ def crop_region(box:tuple, width:int, height:int, margin:float=0.15, least:int=4
     return (max(0, math.floor(x - mx)), max(0, math.floor(y - my)),
             min(width, math.ceil(x + w + mx)), min(height, math.ceil(y + h + my)))
 
+# %% ../../nbs/12_bbox.ipynb #f99e1620
 def box_crop(image:Image.Image, # the whole image
              box:tuple, # the box, in its pixels
              size:tuple=(100, 100), # the thumbnail's box, in pixels
@@ -807,7 +858,7 @@ def box_crop(image:Image.Image, # the whole image
     ImageDraw.Draw(crop).rectangle(((x - l)*k, (y - t)*k, (x + w - l)*k - 1, (y + h - t)*k - 1), outline=colour, width=2)
     return crop
 
-# %% ../../nbs/12_bbox.ipynb #a289a1a1
+# %% ../../nbs/12_bbox.ipynb #1a6a85f2
 def box_entries(values:dict, cls:str) -> list[tuple[str, int]]:
     "`(item, box index)` of every box of class `cls` in `values` (item -> box value)."
     return [(item, i) for item, v in values.items() if v for i, l in enumerate(v.get('labels') or []) if cls in l]
@@ -817,7 +868,7 @@ def box_doubt_order(entries:Sequence[tuple[str, int]], scores:dict|None) -> list
     if not scores: return list(entries)
     return [e for _, e in sorted(enumerate(entries), key=lambda p: (scores.get(p[1], math.inf), p[0]))]
 
-# %% ../../nbs/12_bbox.ipynb #4e18f640
+# %% ../../nbs/12_bbox.ipynb #5b6422f2
 def _box_scores(values:dict, scores:dict|None) -> dict:
     "`{(item, box as tuple): score}` from `{item: [score per box]}`, checked against the boxes of `values`."
     if scores is None: return {}
@@ -830,7 +881,7 @@ def _box_scores(values:dict, scores:dict|None) -> dict:
         out.update({(item, tuple(b)): float(s) for b, s in zip(boxes, ss)})
     return out
 
-# %% ../../nbs/12_bbox.ipynb #5a1598b6
+# %% ../../nbs/12_bbox.ipynb #cdc84440
 class BboxImprove(W.VBox):
     "Per class, a grid of box crops: mark the wrong ones, then fix them in the editor or give them another class."
     def __init__(self,
@@ -859,12 +910,13 @@ class BboxImprove(W.VBox):
                          self.status, self.editor_area]
         self.show_class(self.class_picker.value)
 
-# %% ../../nbs/12_bbox.ipynb #2d5a7242
+# %% ../../nbs/12_bbox.ipynb #9108de9d
 @patch
 def values(self:BboxImprove) -> dict:
     "The box value of every item: the store's, else the ground truth's."
     return {it: self.annotations.get(it) for it in self.source}
 
+# %% ../../nbs/12_bbox.ipynb #1eb4ac65
 @patch
 def _image(self:BboxImprove, item:str) -> Image.Image:
     if item not in self._images:
@@ -873,6 +925,7 @@ def _image(self:BboxImprove, item:str) -> Image.Image:
     self._images.move_to_end(item)
     return self._images[item]
 
+# %% ../../nbs/12_bbox.ipynb #e1cd2973
 @patch
 def _thumbnail(self:BboxImprove, entry:tuple) -> bytes:
     box, labels = self._boxes[entry]
@@ -880,11 +933,13 @@ def _thumbnail(self:BboxImprove, entry:tuple) -> bytes:
     buf = io.BytesIO(); crop.save(buf, 'JPEG', quality=90)
     return buf.getvalue()
 
+# %% ../../nbs/12_bbox.ipynb #4af7242c
 @patch
 def _caption(self:BboxImprove, entry:tuple) -> str:
     score = self.scores.get((entry[0], tuple(self._boxes[entry][0])))
     return f'{entry[0]} #{entry[1] + 1}' + ('' if score is None else f' · {score:.2f}')
 
+# %% ../../nbs/12_bbox.ipynb #e6c1c3ee
 @patch
 def show_class(self:BboxImprove, cls:str):
     "Fill the grid with the boxes of class `cls`, the most doubtful first."
@@ -895,7 +950,18 @@ def show_class(self:BboxImprove, cls:str):
     self.grid.items = box_doubt_order(entries, scores)
     self.status.value = f'{len(entries)} boxes of class <b>{cls}</b>: mark the wrong ones'
 
-# %% ../../nbs/12_bbox.ipynb #fad4b15b
+# %% ../../nbs/12_bbox.ipynb #7765244e
+class _Watched(Annotations):
+    "Annotations that call `on_put(item)` after each write."
+    def __init__(self, annotations:Annotations, on_put:Callable):
+        super().__init__(annotations.store, annotations.ground_truth)
+        self.on_put = on_put
+    def put(self, item:str, value):
+        record = super().put(item, value)
+        self.on_put(item)
+        return record
+
+# %% ../../nbs/12_bbox.ipynb #94698da1
 @patch
 def fix(self:BboxImprove) -> BboxAnnotator|None:
     "Open the items of the marked boxes in a box annotator below the grid, each with its marked box selected."
@@ -903,20 +969,21 @@ def fix(self:BboxImprove) -> BboxAnnotator|None:
     if not marked: self.status.value = 'mark the wrong boxes first (click their crops)'; return None
     items = list(dict.fromkeys(e[0] for e in marked))
     ed = BboxAnnotator(ItemOrder(self.source, [self.source.index(it) for it in items]), self.input, self.output,
-                       self.annotations, step=AnnotatorStep.IMPROVE)
+                       _Watched(self.annotations, self._edited), step=AnnotatorStep.IMPROVE)
     ed.focus = {it: min(i for e, i in marked if e == it) for it in items}
-    ed.observe(lambda c: self._edited(ed.item), 'value')
     if self.editor is not None: self.editor.loader.close(); self.editor.close()
     self.editor, self.editor_area.children = ed, [ed]
     ed.start()
     self.status.value = f'fixing {len(marked)} boxes in {len(items)} items below'
     return ed
 
+# %% ../../nbs/12_bbox.ipynb #625cbf02
 @patch
 def _edited(self:BboxImprove, item:str):
     self.grid.selected = {e for e in self.grid.selected if e[0] != item}
     self.show_class(self.class_picker.value)
 
+# %% ../../nbs/12_bbox.ipynb #e1d261af
 @patch
 def relabel(self:BboxImprove, cls:str):
     "Give the marked boxes the class `cls`: one write per item."
@@ -931,7 +998,7 @@ def relabel(self:BboxImprove, cls:str):
     self.show_class(self.class_picker.value)
     self.status.value = f'{len(marked)} boxes now of class <b>{cls}</b>'
 
-# %% ../../nbs/12_bbox.ipynb #77299c3a
+# %% ../../nbs/12_bbox.ipynb #ec79bbce
 def _check_suggestions(suggestions, output:OutputImageBbox, source) -> dict:
     "The suggestions checked: a dict of items of `source` to valid box values, with errors that name the item."
     if suggestions is None: return {}
@@ -943,6 +1010,7 @@ def _check_suggestions(suggestions, output:OutputImageBbox, source) -> dict:
         except (TypeError, ValueError) as e: raise ValueError(f"suggestions for {item!r}: {e}") from None
     return out
 
+# %% ../../nbs/12_bbox.ipynb #57101537
 class BboxTask(Task):
     "Bounding boxes on images: `explore` the ground truth, `create` boxes (from suggestions, if given), `improve` them."
     def explore(self, k:int|None=None, # show the items with boxes of the first `k` classes only

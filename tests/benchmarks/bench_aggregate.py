@@ -3,9 +3,11 @@
     python tests/benchmarks/bench_aggregate.py [--cases small,medium,issue] [--methods mv,ds,oc] [--no-crowdkit]
 
 Each run happens in its own process (ours with this Python, crowd-kit with .venv-crowdkit/bin/python, created by
-tests/benchmarks/crowdkit_venv.sh), so that peak memory (getrusage maxrss) belongs to that run alone.
-'same' is the share of tasks given the same label by both; for majority vote only tasks without a tie count,
-as crowd-kit breaks ties by class order and we at random. Prints a table; asserts nothing.
+tests/benchmarks/crowdkit_venv.sh), so that peak memory (VmHWM, the peak RSS) belongs to that run alone.
+'same %' is the share of tasks given the same label as crowd-kit; for majority vote only tasks without a tie
+count, as crowd-kit breaks ties by class order and we at random. When our stopping rule ends at another iteration
+count than crowd-kit's (our objective is the exact evidence lower bound; crowd-kit's counts the class prior once per
+label instead of once per task), a row 'ours, ck iters' runs exactly crowd-kit's number of iterations. Prints a table; asserts nothing.
 """
 import argparse, os, resource, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -38,12 +40,21 @@ def simulate(n_tasks, n_classes, n_workers, per_task, seed=0):
     return t[order], w[order], y[order], truth
 
 
+def peak_rss_kb():
+    "Peak resident memory of this process image, in kB: VmHWM (getrusage's maxrss also counts the parent's, inherited at exec)."
+    try:
+        for line in open('/proc/self/status'):
+            if line.startswith('VmHWM:'): return int(line.split()[1])
+    except OSError: pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def run_ours(data_path, out_path, method, n_iter, tol):
     "Child process: our aggregator on the data file, with timing and peak memory."
     from ipyannotator.aggregate import majority_vote, dawid_skene, one_coin_dawid_skene
     d = np.load(data_path)
     table = {'task': d['task'], 'worker': d['worker'], 'label': d['label']}
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_rss_kb()
     fn = {'MajorityVote': lambda: majority_vote(table),
           'DawidSkene': lambda: dawid_skene(table, n_iter=n_iter, tol=tol),
           'OneCoinDawidSkene': lambda: one_coin_dawid_skene(table, n_iter=n_iter, tol=tol)}[method]
@@ -53,7 +64,7 @@ def run_ours(data_path, out_path, method, n_iter, tol):
     out = np.full(int(d['n_tasks']), -1, np.int64)
     out[r.tasks.astype(np.int64)] = r.labels.astype(np.int64)
     np.savez(out_path, labels=out, wall=wall, cpu=cpu, n_iter=r.n_iter, base_rss_kb=base,
-             peak_rss_kb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, version='ours')
+             peak_rss_kb=peak_rss_kb(), version='ours')
 
 
 def measure(cmd, out_path):
@@ -90,30 +101,36 @@ def main():
                 if have_ck:
                     out = Path(tmp) / 'ck.npz'
                     res['crowd-kit'] = measure([str(CROWDKIT_PY), str(CROWDKIT_RUN), str(data), str(out), method, str(a.n_iter), str(a.tol)], out)
-                ours = res['ours'].get('labels')
+                ck_iters = int(res.get('crowd-kit', {}).get('n_iter', 0) or 0)
+                if method != 'MajorityVote' and ck_iters and 'error' not in res['ours'] and ck_iters != int(res['ours']['n_iter']):
+                    out = Path(tmp) / 'ours2.npz'   # the same number of EM iterations as crowd-kit, for a like-for-like count
+                    res['ours, ck iters'] = measure([sys.executable, __file__, '--run-ours', str(data), str(out), method, str(ck_iters), '-1'], out)
+                ref = res.get('crowd-kit', {}).get('labels')
                 for impl, r in res.items():
                     row = {'case': f'{case} ({n_t // 1000}k x {k} cl x {per}/task, {n_w} workers)', 'method': method, 'impl': impl}
                     if 'error' in r: rows.append({**row, 'error': r['error']}); continue
                     same = np.nan
-                    if ours is not None:
+                    if ref is not None and impl != 'crowd-kit':
                         mask = untied if method == 'MajorityVote' else np.ones(n_t, bool)
-                        same = (r['labels'][mask] == ours[mask]).mean() * 100
+                        same = (r['labels'][mask] == ref[mask]).mean() * 100
                     rows.append({**row, 'wall s': r['wall'], 'cpu s': r['cpu'], 'iters': int(r['n_iter']),
                                  'peak MB': r['peak_rss_kb'] / 1024, 'extra MB': (r['peak_rss_kb'] - r['base_rss_kb']) / 1024,
                                  'accuracy %': (r['labels'] == truth).mean() * 100, 'same %': same})
-                if len(res) == 2 and 'error' not in res['ours'] and 'error' not in res['crowd-kit']:
+                n_rows = len(res)
+                if 'crowd-kit' in res and 'error' not in res['ours'] and 'error' not in res['crowd-kit']:
                     rows.append({'case': '', 'method': '', 'impl': 'speed-up',
                                  'wall s': res['crowd-kit']['wall'] / res['ours']['wall'], 'cpu s': res['crowd-kit']['cpu'] / res['ours']['cpu']})
-                print_rows(rows[-(len(res) + (len(res) == 2)):], header=not any(r.get('_printed') for r in rows))
+                    n_rows += 1
+                print_rows(rows[-n_rows:], header=not any(r.get('_printed') for r in rows))
                 for r in rows: r['_printed'] = True
     print(f'# n_iter={a.n_iter}, tol={a.tol}; machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; '
-          "'extra MB' = peak RSS minus RSS after loading the data; mv 'same' counts tasks without a tie only")
+          "'extra MB' = peak RSS minus peak RSS after imports and loading the data; 'same %' = same label as crowd-kit (mv: tasks without a tie)")
 
 
 def print_rows(rows, header):
     cols = ['case', 'method', 'impl', 'wall s', 'cpu s', 'iters', 'peak MB', 'extra MB', 'accuracy %', 'same %']
     fmt = lambda v: '' if v is None or (isinstance(v, float) and np.isnan(v)) else f'{v:.3g}' if isinstance(v, float) and v < 10 else f'{v:.1f}' if isinstance(v, float) else str(v)
-    width = {'case': 48, 'method': 18, 'impl': 10}
+    width = {'case': 48, 'method': 18, 'impl': 16}
     if header: print(' | '.join(c.ljust(width.get(c, 10)) for c in cols))
     for r in rows:
         if 'error' in r: print(' | '.join(str(r[c]).ljust(width[c]) for c in ('case', 'method', 'impl')) + ' | ERROR: ' + r['error']); continue

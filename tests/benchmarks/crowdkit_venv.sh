@@ -13,5 +13,5 @@ fi
 # keep git from listing the venv whatever the repo's .gitignore says
 echo '*' > "$VENV/.gitignore"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet "crowd-kit==1.4.2" pyarrow
+"$VENV/bin/python" -m pip install --quiet "crowd-kit==1.4.2"
 "$VENV/bin/python" -c "import crowdkit; print('$VENV ready, crowd-kit', crowdkit.__version__)"
