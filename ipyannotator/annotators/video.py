@@ -211,7 +211,7 @@ def _build_video(self:VideoAnnotator, fps:float):
 # %% ../../nbs/15_video.ipynb #2d401341
 @patch
 def _wire_video(self:VideoAnnotator):
-    self.play.observe(lambda c: self.step(), 'value')
+    self.play.observe(lambda c: self.play_step(), 'value')
     self.video_picker.observe(lambda c: None if self._syncing or c.new is None else self.show_video(c.new), 'value')
     self.track_list.observe(lambda c: self._redraw(), 'value')
     self.review_picker.observe(lambda c: None if self._syncing else self.review_track(c.new), 'value')
@@ -485,7 +485,7 @@ def toggle_trajectory(self:VideoAnnotator):
 
 # %% ../../nbs/15_video.ipynb #5cd03e42
 @patch
-def step(self:VideoAnnotator) -> bool:
+def play_step(self:VideoAnnotator) -> bool:
     "Show the next frame of this video (what the play timer calls); at its last frame, stop playing and return `False`."
     pos = self.navigator.index + 1
     if pos >= len(self.order) or self._video_of(self.order[pos]) != self.video:
