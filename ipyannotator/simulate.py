@@ -152,10 +152,10 @@ def fit(self:SoftmaxRegression, X, y, warm_start:bool=False):
     y = np.asarray(y)
     if y.ndim == 1: T = np.zeros((n, k), np.float32); T[np.arange(n), y] = 1
     else: T = y.astype(np.float32)
-    step = 1 / (0.5 * np.linalg.eigvalsh(A.T @ A / n).max() + self.l2)
+    step = float(1 / (0.5 * np.linalg.eigvalsh(A.T @ A / n).max() + self.l2))  # 1 / Lipschitz bound of the gradient
     W = V = self.W; t = 1.0
     for _ in range(self.n_iter):
-        G = A.T @ (_softmax(A @ V) - T) / n + self.l2 * V
+        G = ((_softmax(A @ V) - T).T @ A).T / n + self.l2 * V  # this product order is the fastest in BLAS
         W_next = V - step * G
         t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
         V = W_next + ((t - 1) / t_next) * (W_next - W)
@@ -315,12 +315,12 @@ def simulate_online(data:FeatureSet, # items: features and true classes
         T, W = np.r_[T, items], np.r_[W, workers]
         Y = np.r_[Y, draw_labels(C, workers, truth[items], rng)]
         n_labels[items] += 1
-        probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior)
+        probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         if learner:
             new = _learner_prior(models, X, probas, n_labels, fold, train_min_confidence, 1 - risk_threshold)
             if new is not None:
                 prior = new
-                probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior)
+                probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         done = 1 - probas.max(1) <= risk_threshold
         right = probas.argmax(1) == truth
         rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=right.mean(),

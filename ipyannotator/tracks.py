@@ -163,6 +163,8 @@ def load(self:VideoTracks, values:Mapping[str, Any]):
     for f, item in enumerate(self.frames):
         v = values.get(item)
         if v is not None: self._load_frame(f, v)
+    for t in self.tracks.values():                            # a stretch begins at a keyframe
+        t.key |= t.present & ~np.r_[False, t.present[:-1]]
     return self
 
 # %% ../nbs/14_tracks.ipynb #47936328
@@ -170,6 +172,10 @@ def _num(v:float):
     "`v` as an `int` when it is whole, so that JSON says `12`, not `12.0`."
     v = float(v)
     return int(v) if v.is_integer() else v
+
+def _box_dict(box, id) -> dict:
+    x, y, w, h = box
+    return {'x': _num(x), 'y': _num(y), 'width': _num(w), 'height': _num(h), 'id': id}
 
 @patch
 def value(self:VideoTracks, frame:int|str) -> dict|None:
@@ -180,8 +186,7 @@ def value(self:VideoTracks, frame:int|str) -> dict|None:
     marks = {k: [] for k in MARKS}
     for t in self.tracks.values():
         if t.present[f]:
-            x, y, w, h = t.box[f]
-            out['bbox'].append({'x': _num(x), 'y': _num(y), 'width': _num(w), 'height': _num(h), 'id': t.id})
+            out['bbox'].append(_box_dict(t.box[f], t.id))
             out['labels'].append(list(t.labels))
             if not t.key[f]: marks['interpolated'].append(t.id)
             if t.occluded[f]: marks['occluded'].append(t.id)
@@ -254,10 +259,18 @@ def preview(self:VideoTracks, frame:int|str) -> dict|None:
     if self.annotated[f]: return self.value(f)
     p = self.source_frame(f)
     if p is None: return None
-    v = self.value(p)
-    v.pop('outside', None)
-    if v['bbox']: v['interpolated'] = [b['id'] for b in v['bbox']]
-    return v
+    out, ids, occluded = {'bbox': [], 'labels': []}, [], []
+    for t in self.tracks.values():
+        if not t.present[p]: continue
+        a = int(np.flatnonzero(t.key[:p + 1])[-1])           # the keyframe the box at `p` holds
+        box = t.box[a]
+        if f + 1 < len(self) and t.present[f + 1]:          # the stretch then runs on into a keyframe at f + 1
+            box = np.round(box + (f - a)/(f + 1 - a)*(t.box[f + 1] - box), 2)
+        out['bbox'].append(_box_dict(box, t.id)); out['labels'].append(list(t.labels)); ids.append(t.id)
+        if t.occluded[p]: occluded.append(t.id)
+    if ids: out['interpolated'] = ids
+    if occluded: out['occluded'] = occluded
+    return out
 
 @patch
 def copy_forward(self:VideoTracks, frame:int|str) -> set:
@@ -317,7 +330,7 @@ def set_occluded(self:VideoTracks, id, frame:int|str, occluded:bool=True) -> set
     t.occluded[f] = occluded
     return {f}
 
-# %% ../nbs/14_tracks.ipynb #1812593b
+# %% ../nbs/14_tracks.ipynb #fb4c6e87
 def _runs(present:np.ndarray) -> list[tuple[int, int]]:
     "The `(first, last)` frames of each stretch of `True` in `present`."
     d = np.diff(np.r_[0, present.astype(np.int8), 0])
@@ -328,7 +341,7 @@ def _show_frames(self:VideoTracks, fs) -> str:
     fs = list(fs)
     return ', '.join(repr(self.frames[f]) for f in fs[:3]) + (f' and {len(fs) - 3} more' if len(fs) > 3 else '')
 
-# %% ../nbs/14_tracks.ipynb #fb4c6e87
+# %% ../nbs/14_tracks.ipynb #26be0404
 @patch
 def join(self:VideoTracks, keep, other, fill_gap:bool=True) -> set:
     "Make `other` the same object as `keep`: its boxes take `keep`'s id and class; the frames between are interpolated."
@@ -353,7 +366,7 @@ def join(self:VideoTracks, keep, other, fill_gap:bool=True) -> set:
                 changed |= set(range(e + 1, s))
     return changed | self._derive(a)
 
-# %% ../nbs/14_tracks.ipynb #94d7a4ea
+# %% ../nbs/14_tracks.ipynb #fba878e7
 @patch
 def split(self:VideoTracks, id, frame:int|str, new_id=None) -> tuple[int|str, set]:
     "Give the boxes of object `id` from `frame` on to a new object; returns its id and the frames that changed."
@@ -373,7 +386,7 @@ def split(self:VideoTracks, id, frame:int|str, new_id=None) -> tuple[int|str, se
     changed = set(np.flatnonzero(u.present | u.outside).tolist()) | ({f - 1} if t.present[f - 1] else set())
     return new, changed | self._derive(t) | self._derive(u)
 
-# %% ../nbs/14_tracks.ipynb #180fddd7
+# %% ../nbs/14_tracks.ipynb #ad817b70
 @patch
 def delete_track(self:VideoTracks, id) -> set:
     "Remove object `id` from every frame."
@@ -394,7 +407,7 @@ def renumber(self:VideoTracks, start:int=1) -> tuple[dict, set]:
     self.mixed_classes = {mapping[k]: fs for k, fs in self.mixed_classes.items()}
     return mapping, changed
 
-# %% ../nbs/14_tracks.ipynb #d1f1e559
+# %% ../nbs/14_tracks.ipynb #a15878c5
 @patch
 def trajectory(self:VideoTracks, id) -> list[np.ndarray]:
     "The centre of object `id`'s box over the frames: one `(k, 3)` array of `frame, x, y` per stretch of frames."
@@ -405,7 +418,7 @@ def trajectory(self:VideoTracks, id) -> list[np.ndarray]:
         out.append(np.column_stack([np.arange(s, e + 1), b[:, 0] + b[:, 2]/2, b[:, 1] + b[:, 3]/2]))
     return out
 
-# %% ../nbs/14_tracks.ipynb #b452d2c0
+# %% ../nbs/14_tracks.ipynb #bc05cc04
 def box_iou(a, b) -> np.ndarray:
     "Intersection over union of boxes `a` and `b`, arrays `(..., 4)` of x, y, width, height (0 where both are empty)."
     a, b = np.asarray(a, float), np.asarray(b, float)

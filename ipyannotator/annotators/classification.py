@@ -188,14 +188,16 @@ class ClassificationTask(Task):
         return a
 
     def improve(self, predictions=None, # class probabilities: an array (items x classes, in source order) or {item: probs}
-                items:Sequence[str]|None=None): # review only these items (e.g. disputed ones); default all
+                items:Sequence[str]|None=None, # review only these items (e.g. disputed ones); default all
+                values:dict|None=None): # labels shown where the store has none (default: the ground truth)
         "Review the labels class by class and relabel the wrong ones."
         if predictions is not None and not isinstance(predictions, dict):
             predictions = np.asarray(predictions)
             if predictions.shape != (len(self.source), len(self.classes)):
                 raise ValueError(f"predictions must have shape (items, classes) = {(len(self.source), len(self.classes))}, got {predictions.shape}")
             predictions = {self.source[i]: predictions[i] for i in range(len(self.source))}
-        return ClassificationImprove(self.source, self.input, Annotations(self.store, self.ground_truth()), self.classes,
+        shown = self.ground_truth() if values is None else values
+        return ClassificationImprove(self.source, self.input, Annotations(self.store, shown), self.classes,
                                      self.images, n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols,
                                      predictions=predictions, items=items)
 

@@ -128,16 +128,18 @@ def draw_track_boxes(layer, # an ipycanvas canvas (the annotation layer of `Imag
         if i == editor.selected: continue
         id = editor.ids[i] if i < len(editor.ids) else ''
         derived, occluded = (i < len(m) and m[i] for m in (editor.derived, editor.occluded))
-        key = (class_colour(l, classes), derived, 0.45 if occluded else 1.0)
-        groups.setdefault(key, []).append((box_to_canvas(b, t), f"{l[0] if l else ''} {id}".strip()))
+        groups.setdefault((class_colour(l, classes), 0.45 if occluded else 1.0), []).append(
+            (box_to_canvas(b, t), f"{l[0] if l else ''} {id}".strip(), derived))
     layer.font = '12px sans-serif'
-    for (colour, dashed, alpha), shown in groups.items():
-        a = np.array([c for c, _ in shown], dtype=float)
+    for (colour, alpha), shown in groups.items():
         layer.global_alpha, layer.stroke_style = alpha, colour
-        layer.set_line_dash([6, 4] if dashed else [])
-        layer.stroke_rects(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
-        layer.set_line_dash([])
-        _draw_tags(layer, [(text, x, y) for (x, y, _, _), text in shown], colour)
+        for dashed in (False, True):
+            a = np.array([c for c, _, d in shown if d == dashed], dtype=float)
+            if not len(a): continue
+            if dashed: layer.set_line_dash([6, 4])
+            layer.stroke_rects(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
+            if dashed: layer.set_line_dash([])
+        _draw_tags(layer, [(text, x, y) for (x, y, _, _), text, _ in shown], colour)
     layer.global_alpha = 1.0
 
 # %% ../../nbs/15_video.ipynb #8c8297a6
@@ -212,6 +214,7 @@ def _build_video(self:VideoAnnotator, fps:float):
 @patch
 def _wire_video(self:VideoAnnotator):
     self.play.observe(lambda c: self.play_step(), 'value')
+    self.play.observe(lambda c: None if c.new else self._show_list(), 'playing')
     self.video_picker.observe(lambda c: None if self._syncing or c.new is None else self.show_video(c.new), 'value')
     self.track_list.observe(lambda c: self._redraw(), 'value')
     self.review_picker.observe(lambda c: None if self._syncing else self.review_track(c.new), 'value')
@@ -270,7 +273,7 @@ def render(self:VideoAnnotator, item:str, value):
     self.accept_button.layout.display = None if copied and shown and shown['bbox'] else 'none'
     if same: self._redraw()
     else: self.canvas.show(img)
-    self._show_list()
+    if not self.play.playing: self._show_list()              # while playing, the list waits for the pause
     self._show_frame_label()
     if img.error: self.message(img.error, error=True)
     elif copied and shown:
@@ -335,6 +338,7 @@ def _edit(self:VideoAnnotator, what:str, change) -> bool:
         return False
     self._write(changed)
     self._show_tracks(); self.render(self.item, self.value)
+    self._follow_review()
     self.message(what)
     return True
 
@@ -445,6 +449,7 @@ def join(self:VideoAnnotator, ids:Sequence|None=None) -> bool:
     def change():
         changed = set()
         for other in ids[1:]: changed |= tr.join(keep, other)
+        if self.review_id in ids[1:]: self.review_id = keep      # the track reviewed lives on as `keep`
         return changed
     ok = self._edit(f"objects {', '.join(map(str, ids))} joined into object {keep}", change)
     if ok: self.track_list.value = (keep,)
@@ -534,6 +539,15 @@ def review_track(self:VideoAnnotator, id) -> bool:
     finally: self._syncing = False
     self.message(f'reviewing object {id}: {len(frames)} frames')
     return True
+
+@patch
+def _follow_review(self:VideoAnnotator):
+    "After a change, walk through the frames the reviewed track has now (every frame if it is gone)."
+    id = self.review_id
+    if id is None: return
+    if id not in self.tracks: self.review_track(None); return
+    frames = [self.tracks.frames[f] for f in self.tracks[id].frames]
+    if [self.order[p] for p in range(len(self.order))] != frames: self.review_track(id)
 
 # %% ../../nbs/15_video.ipynb #51f8905e
 class VideoTask(Task):
