@@ -5,11 +5,12 @@
 # %% ../nbs/20_annotator.ipynb #75d61903
 from __future__ import annotations
 from .base import Settings
-from .mltypes import Input, Output, InputImage, OutputImageLabel, OutputLabel, OutputGridBox, OutputImageBbox, NoOutput
+from .mltypes import Input, Output, InputImage, OutputImageLabel, OutputLabel, OutputGridBox, OutputImageBbox, OutputVideoBbox, NoOutput
 from .annotators.base import Task
 from .annotators.classification import ClassificationTask
 from .annotators.grid import GridTask
 from .annotators.bbox import BboxTask
+from .annotators.video import VideoTask
 
 # %% auto #0
 __all__ = ['register', 'supported_pairs', 'find_task', 'Annotator']
@@ -43,6 +44,7 @@ register(InputImage, OutputImageLabel, ClassificationTask)
 register(InputImage, OutputLabel, ClassificationTask)
 register(InputImage, OutputGridBox, GridTask)
 register(InputImage, OutputImageBbox, BboxTask)
+register(InputImage, OutputVideoBbox, VideoTask)
 
 # %% ../nbs/20_annotator.ipynb #0c1ca4dc
 class Annotator:

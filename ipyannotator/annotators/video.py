@@ -145,6 +145,7 @@ def draw_track_boxes(layer, # an ipycanvas canvas (the annotation layer of `Imag
 # %% ../../nbs/15_video.ipynb #8c8297a6
 VIDEO_KEYS = {
     'p': ('play', 'play / pause'),
+    '.': ('next', 'next frame (also with a box selected)'), ',': ('prev', 'previous frame (also with a box selected)'),
     'k': ('keyframe', 'make the selected (interpolated) box a keyframe, as it is'),
     'o': ('outside', 'the selected object is outside this frame (no box here, nor in the interpolated frames after); '
                      'with no box selected: take back the mark of the track picked in the list'),
@@ -213,7 +214,7 @@ def _build_video(self:VideoAnnotator, fps:float):
 # %% ../../nbs/15_video.ipynb #2d401341
 @patch
 def _wire_video(self:VideoAnnotator):
-    self.play.observe(lambda c: self.play_step(), 'value')
+    self.play.observe(lambda c: self.play_step() if c.new > c.old else None, 'value')   # its stop button resets it to 0
     self.play.observe(lambda c: None if c.new else self._show_list(), 'playing')
     self.video_picker.observe(lambda c: None if self._syncing or c.new is None else self.show_video(c.new), 'value')
     self.track_list.observe(lambda c: self._redraw(), 'value')
@@ -307,7 +308,7 @@ def _draw_layers(self:VideoAnnotator):
 def _track_text(tracks:VideoTracks, id) -> str:
     t = tracks[id]
     fs = t.frames
-    span = f'frames {fs[0] + 1}-{fs[-1] + 1}' if len(fs) else 'no box'
+    span = f'{len(fs)} boxes in frames {fs[0] + 1}-{fs[-1] + 1}' if len(fs) else 'no box'
     return f"{id} · {', '.join(t.labels) or 'no class'} · {span} · {len(t.keyframes)} keyframes"
 
 @patch
@@ -549,7 +550,7 @@ def _follow_review(self:VideoAnnotator):
     frames = [self.tracks.frames[f] for f in self.tracks[id].frames]
     if [self.order[p] for p in range(len(self.order))] != frames: self.review_track(id)
 
-# %% ../../nbs/15_video.ipynb #51f8905e
+# %% ../../nbs/15_video.ipynb #91f684fb
 class VideoTask(Task):
     "Boxes that follow objects across the frames of videos: `explore` the ground truth, `create`, `improve` track by track."
     def _make_source(self) -> VideoSource:
