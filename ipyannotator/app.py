@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W
 from .base import Settings, default_author
-from .mltypes import InputImage, OutputImageLabel, OutputLabel, OutputImageBbox, OutputGridBox
+from .mltypes import InputImage, OutputImageLabel, OutputLabel, OutputImageBbox, OutputGridBox, OutputVideoBbox
 from .annotator import Annotator
 
 # %% auto #0
@@ -18,7 +18,7 @@ __all__ = ['PHASES', 'TASKS', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotato
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
-TASKS = ('labels', 'boxes', 'grid')
+TASKS = ('labels', 'boxes', 'grid', 'video')
 
 @dataclass
 class AppConfig:
@@ -35,7 +35,7 @@ class AppConfig:
     label_height:int = 60
     annotator:str|None = None # who annotates (default: the OS user; the page's `?annotator=` wins)
     project_file:str|None = None # ground truth (default: project/annotations.json)
-    task:str = 'labels' # `labels` (classification), `boxes` (bounding boxes) or `grid` (yes/no on a grid)
+    task:str = 'labels' # `labels` (classification), `boxes` (bounding boxes), `grid` (yes/no on a grid) or `video` (tracked boxes)
     question:str|None = None # the question of a grid
 
     def __post_init__(self):
@@ -43,8 +43,8 @@ class AppConfig:
         if self.task not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
         if self.task == 'labels' and not self.label_dir and not self.class_labels:
             raise ValueError("the app needs label classes: a label_dir of class images, or class_labels")
-        if self.task == 'boxes' and not self.class_labels:
-            raise ValueError("boxes need their classes: class_labels=[...]")
+        if self.task in ('boxes', 'video') and not self.class_labels:
+            raise ValueError(f"{self.task} need their classes: class_labels=[...]")
 
 # %% ../nbs/30_app.ipynb #e96c7e58
 def annotator_for(config:AppConfig, annotator:str|None=None) -> Annotator:
@@ -56,6 +56,7 @@ def annotator_for(config:AppConfig, annotator:str|None=None) -> Annotator:
 
 def _output(config:AppConfig):
     if config.task == 'boxes': return OutputImageBbox(classes=config.class_labels)
+    if config.task == 'video': return OutputVideoBbox(classes=config.class_labels)
     if config.task == 'grid': return OutputGridBox()
     if config.label_dir: return OutputImageLabel(config.label_dir, config.label_width, config.label_height, multi=config.multi)
     return OutputLabel(config.class_labels, multi=config.multi)
@@ -129,7 +130,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest='command', required=True)
     demo = sub.add_parser('demo', help='make an artificial data set and serve the app on it')
     demo.add_argument('--path', default='ipyannotator-demo', help='folder for the data set (default: ./ipyannotator-demo)')
-    demo.add_argument('--task', default='labels', choices=TASKS, help='labels (default), boxes or grid')
+    demo.add_argument('--task', default='labels', choices=TASKS, help='labels (default), boxes, grid or video')
     serve = sub.add_parser('serve', help="serve the app on a project of yours")
     serve.add_argument('project', help='project folder (holding the image folder)')
     serve.add_argument('--image-dir', default='images', help='image folder, in the project (default: images)')
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument('--labels', help='comma-separated text labels, instead of class images')
     serve.add_argument('--boxes', help='comma-separated box classes: draw bounding boxes instead of labelling')
     serve.add_argument('--question', help='a yes/no question: pick the matching images on a grid instead of labelling')
+    serve.add_argument('--video', help='comma-separated object classes: the image folder holds videos (one folder of frames each) to track boxes in')
     serve.add_argument('--multi', action='store_true', help='several labels per item')
     for q in (demo, serve):
         q.add_argument('--phase', default='create', choices=PHASES, help='phase shown first (default: create)')
@@ -157,13 +159,13 @@ def _split(text:str|None) -> list[str]: return [t.strip() for t in (text or '').
 
 def _demo_config(args) -> AppConfig:
     from ipyannotator.datasets import DS, MANIFEST, get_settings
-    ds = DS.ARTIFICIAL_DETECTION if args.task == 'boxes' else DS.ARTIFICIAL_CLASSIFICATION
+    ds = {'boxes': DS.ARTIFICIAL_DETECTION, 'video': DS.ARTIFICIAL_VIDEO}.get(args.task, DS.ARTIFICIAL_CLASSIFICATION)
     s = get_settings(ds, Path(args.path))
     common = dict(project_path=str(s.project_path.resolve()), phase=args.phase, image_dir=s.image_dir, annotator=args.annotator,
                   project_file=str(s.ground_truth_path.resolve()))
-    if args.task == 'boxes':
+    if args.task in ('boxes', 'video'):
         classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
-        return AppConfig(**common, task='boxes', class_labels=classes, image_width=640, image_height=480)
+        return AppConfig(**common, task=args.task, class_labels=classes, image_width=640, image_height=480)
     if args.task == 'grid':
         common['project_file'] = str(_circle_answers(s).resolve())
         return AppConfig(**common, task='grid', question='Does it show a circle?', image_width=120, image_height=120)
@@ -187,6 +189,7 @@ def _serve_config(args) -> AppConfig:
     common = dict(project_path=str(project.resolve()), phase=args.phase, image_dir=args.image_dir, annotator=args.annotator)
     if args.boxes: return AppConfig(**common, task='boxes', class_labels=_split(args.boxes), image_width=640, image_height=480)
     if args.question: return AppConfig(**common, task='grid', question=args.question, image_width=120, image_height=120)
+    if args.video: return AppConfig(**common, task='video', class_labels=_split(args.video), image_width=640, image_height=480)
     labels = _split(args.labels)
     label_dir = args.label_dir or (None if labels or not (project/'class_images').is_dir() else 'class_images')
     if not labels and not label_dir:

@@ -1,6 +1,6 @@
 """Screenshots of the app in each phase, for the tutorials: `python tests/make_screenshots.py` writes nbs/images/*.png.
 
-For each task (labels, boxes, grid) starts `ipyannotator demo --task TASK` on a free port in a temporary folder,
+For each task (labels, boxes, grid, video) starts `ipyannotator demo --task TASK` on a free port in a temporary folder,
 opens it in headless Chromium, annotates a little with the mouse and keys, and captures create, explore and improve."""
 import subprocess, sys, tempfile, time
 from pathlib import Path
@@ -8,7 +8,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from conftest import CHROMIUM_FLAGS, chromium_path, free_port, jupyter_env, wait_ready
 
 OUT = Path(__file__).parents[1]/'nbs'/'images'
-NAMES = {'labels': 'classification', 'boxes': 'bbox', 'grid': 'grid'}
+NAMES = {'labels': 'classification', 'boxes': 'bbox', 'grid': 'grid', 'video': 'video'}
 
 
 def annotate(page, task):
@@ -16,6 +16,12 @@ def annotate(page, task):
     if task == 'labels':
         page.hover('.ipyannotator canvas')
         for key in ['1', 'Enter', '2', 'Enter', '1', 'Enter', '3', 'Enter', '2']: page.keyboard.press(key); time.sleep(0.15)
+    elif task == 'video':
+        box = page.locator('.ipyannotator canvas').first.bounding_box()
+        x, y = box['x'], box['y']
+        page.mouse.move(x + 100, y + 120); page.mouse.down(); page.mouse.move(x + 180, y + 200, steps=8); page.mouse.up()
+        time.sleep(0.3); page.hover('.ipyannotator canvas'); page.keyboard.press('1')
+        for _ in range(5): page.keyboard.press('.'); time.sleep(0.2)
     elif task == 'boxes':
         box = page.locator('.ipyannotator canvas').first.bounding_box()
         x, y = box['x'], box['y']
