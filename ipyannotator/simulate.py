@@ -262,7 +262,7 @@ def cost_to_accuracy(per_item, accuracy, target:float=0.8) -> float:
     return float(x[i-1] + (target - a[i-1]) * (x[i] - x[i-1]) / (a[i] - a[i-1]))
 
 # %% ../nbs/25_simulate.ipynb #235ba1bf
-def _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch):
+def _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds):
     if not isinstance(data, FeatureSet): raise TypeError(f"data must be a FeatureSet (see synthetic_features), got {type(data).__name__}")
     C = np.asarray(confusions, float)
     if C.ndim != 3 or C.shape[1:] != (data.n_classes, data.n_classes):
@@ -270,6 +270,8 @@ def _check_options(data, confusions, assignment, worker_model, risk_threshold, m
     if assignment not in ('random', 'greedy'): raise ValueError(f"assignment must be 'random' or 'greedy', got {assignment!r}")
     if worker_model not in WORKER_MODELS: raise ValueError(f"worker_model must be one of {WORKER_MODELS}, got {worker_model!r}")
     if not 0 <= risk_threshold < 1: raise ValueError(f"risk_threshold must be in [0, 1), got {risk_threshold!r}")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ValueError(f"folds must be a whole number >= 2 (each item is predicted by a model trained on the other folds), got {folds!r}")
     if not 1 <= max_labels <= len(C): raise ValueError(f"max_labels must be between 1 and the number of annotators ({len(C)}), got {max_labels!r}")
     n = len(data)
     b = int(round(batch * n)) if isinstance(batch, float) else batch
@@ -296,7 +298,7 @@ def simulate_online(data:FeatureSet, # items: features and true classes
                     seed:int=0, # seed of picks, assignments, answers and folds
                    ) -> OnlineResult:
     "Simulate online labeling of `data` by `confusions` annotators, with or without a learner."
-    C, batch = _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch)
+    C, batch = _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds)
     rng = np.random.default_rng(seed)
     n, k, n_workers = len(data), data.n_classes, len(C)
     X, truth = data.features, data.truth
@@ -323,8 +325,8 @@ def simulate_online(data:FeatureSet, # items: features and true classes
                 probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         done = 1 - probas.max(1) <= risk_threshold
         right = probas.argmax(1) == truth
-        rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=right.mean(),
-                           finished=int(done.sum()), finished_accuracy=right[done].mean() if done.any() else float('nan')))
+        rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=float(right.mean()),
+                           finished=int(done.sum()), finished_accuracy=float(right[done].mean()) if done.any() else float('nan')))
         if done.sum() > best: best, stale = int(done.sum()), 0
         else: stale += 1
         if stale >= patience: break

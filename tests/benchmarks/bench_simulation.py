@@ -3,6 +3,7 @@ online Dawid-Skene alone against Dawid-Skene with a learner, with random and wit
 
     python tests/benchmarks/bench_simulation.py                    # 30,000 items (about 2-3 min on 2 cores)
     python tests/benchmarks/bench_simulation.py --items 125000     # the paper's size (much longer)
+    python tests/benchmarks/bench_simulation.py --class-spread 0.35 # harder features (nearest class mean ~77% right)
 
 Data: `synthetic_features` defaults (100 classes in 10 look-alike groups, 48-d Gaussian mixture; the nearest true
 class mean is right ~90% of the time). Annotators: 50, accuracy uniform in 0.6-0.8, 90% of errors within the true
@@ -22,11 +23,12 @@ def main():
     ap.add_argument('--items', type=int, default=30_000)
     ap.add_argument('--workers', type=int, default=50)
     ap.add_argument('--target', type=float, default=0.8)
+    ap.add_argument('--class-spread', type=float, default=0.45, help='smaller: look-alike classes closer, harder features')
     ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
-    data = synthetic_features(a.items, seed=a.seed)
+    data = synthetic_features(a.items, class_spread=a.class_spread, seed=a.seed)
     crowd = annotator_pool(a.workers, groups=data.groups, accuracy=0.7, spread=0.1, in_group=0.9, seed=a.seed)
-    print(f"{a.items:,} items, {data.n_classes} classes, {a.workers} annotators (structured noise, 60-80% right); "
+    print(f"{a.items:,} items, {data.n_classes} classes (class_spread {a.class_spread}), {a.workers} annotators (structured noise, 60-80% right); "
           f"answers per item to reach {a.target:.0%} accuracy\n")
     head = f"{'assignment':<11}{'variant':<22}{'to ' + format(a.target, '.0%'):>8}{'final/item':>12}{'final acc':>11}{'rounds':>8}{'seconds':>9}"
     print(head); print('-' * len(head))
