@@ -3,7 +3,7 @@ reference_venv.sh) on the projects bench_video_navigation.py made (`<root>/v<N>/
 Two cases per size: 'empty' (a fresh results folder) and 'objects' (the project's ground truth copied into the
 results file first, in 0.8.5's format, so that every frame has its boxes to show).
 Prints JSON: {"next": {case: {N: [s]}}, "construct": {case: {N: s}}, "error": {case: {N: message}}}."""
-import argparse, contextlib, json, os, sys, time, warnings
+import argparse, contextlib, json, logging, os, sys, time, warnings
 from pathlib import Path
 
 warnings.filterwarnings('ignore')
@@ -18,6 +18,23 @@ ap.add_argument('--steps', type=int, nargs='+', required=True)
 ap.add_argument('--classes', nargs='+', required=True)
 a = ap.parse_args()
 cases = ['empty', 'objects']
+
+
+class _Swallowed(logging.Handler):
+    "ipywidgets logs (and swallows) an exception raised in a button's click handler: keep it, to raise it after the click."
+    def __init__(self): super().__init__(); self.errors = []
+    def emit(self, record):
+        if record.exc_info: self.errors.append(record.exc_info[1])
+
+swallowed = _Swallowed()
+logging.getLogger('traitlets').addHandler(swallowed)
+
+
+def click(button):
+    button.click()
+    if swallowed.errors: raise swallowed.errors.pop()
+
+
 out = {k: {c: {} for c in cases} for k in ('next', 'construct', 'error')}
 
 
@@ -36,19 +53,21 @@ with open(os.devnull, 'w') as null, contextlib.redirect_stdout(null):
     for n, steps in zip(a.sizes, a.steps):
         project = Path(a.root)/f'v{n}'
         for case in cases:
+            stage = 'opening (create)'
             try:
                 settings = Settings(project_path=project, result_dir=results_dir(project, case))
                 t = time.perf_counter()
                 annotator = Annotator(InputImage(image_dir='images', image_width=500, image_height=400),
                                       OutputVideoBbox(classes=a.classes), settings).create()
                 out['construct'][case][n] = time.perf_counter() - t
+                stage = 'stepping (Next)'
                 next_button = annotator.view._navi._next_btn
                 times = []
                 for k in range(steps + 5):
-                    t = time.perf_counter(); next_button.click()
+                    t = time.perf_counter(); click(next_button)
                     if k >= 5: times.append(time.perf_counter() - t)
                 assert annotator.app_state.index == steps + 5, f'at frame {annotator.app_state.index}, expected {steps + 5}'
                 out['next'][case][n] = times
             except Exception as e:
-                out['error'][case][n] = f'{type(e).__name__}: {e}'
+                out['error'][case][n] = f'{stage}: {type(e).__name__}: {e}'
 print(json.dumps(out))
