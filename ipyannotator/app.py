@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, json, os, shutil, subprocess, sys, tempfile, time, urllib.parse
+import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.parse
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W
@@ -207,5 +207,14 @@ def main(argv:list[str]|None=None):
     if args.no_serve: print(f'ipyannotator: would serve on {url}'); return
     server = serve(config, args.port)
     print(f'ipyannotator: serving on {url} (Ctrl+C stops)', flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # a terminated command stops its server too
     try: server.wait()
-    except KeyboardInterrupt: server.terminate(); server.wait()
+    except (KeyboardInterrupt, SystemExit): pass
+    finally: _stop(server)
+
+def _stop(server:subprocess.Popen, timeout:float=10):
+    "Stop the Voila `server` (and so its kernels), killing it if it does not stop within `timeout` seconds."
+    if server.poll() is not None: return
+    server.terminate()
+    try: server.wait(timeout)
+    except subprocess.TimeoutExpired: server.kill(); server.wait()

@@ -164,16 +164,20 @@ def fit(self:SoftmaxRegression, X, y, warm_start:bool=False):
     return self
 
 # %% ../nbs/25_simulate.ipynb #48413f97
-def temperature(logits:np.ndarray, labels:np.ndarray) -> float:
-    "The temperature T (0.2 to 5) for which `softmax(logits / T)` best predicts `labels` (log-likelihood)."
-    logits, labels = np.asarray(logits, float), np.asarray(labels, int)
-    best = (np.inf, 1.0)
-    for T in np.exp(np.linspace(np.log(0.2), np.log(5.0), 49)):
-        L = logits / T
-        L = L - L.max(1, keepdims=True)
-        nll = (np.log(np.exp(L).sum(1)) - L[np.arange(len(labels)), labels]).mean()
-        best = min(best, (nll, T))
-    return float(best[1])
+def _nll(logits, targets, T) -> float:
+    L = logits / T
+    L = L - L.max(1, keepdims=True)
+    return float((np.log(np.exp(L).sum(1)) * targets.sum(1) - (targets * L).sum(1)).mean())
+
+def temperature(logits:np.ndarray, targets:np.ndarray) -> float:
+    "The temperature T (0.2 to 5) for which `softmax(logits / T)` best predicts `targets` (class codes, or n x K probabilities)."
+    logits = np.asarray(logits, np.float32)
+    targets = np.asarray(targets)
+    if targets.ndim == 1: targets = np.eye(logits.shape[1], dtype=np.float32)[targets]
+    grid = np.linspace(np.log(0.2), np.log(5.0), 17)
+    best = min(grid, key=lambda g: _nll(logits, targets, np.exp(g)))
+    fine = np.linspace(best - (grid[1] - grid[0]), best + (grid[1] - grid[0]), 9)
+    return float(np.exp(min(fine, key=lambda g: _nll(logits, targets, np.exp(g)))))
 
 # %% ../nbs/25_simulate.ipynb #9fdd27d3
 def _pick(risk, n_labels, threshold, max_labels, batch, rng) -> np.ndarray:
@@ -219,20 +223,21 @@ def _skills(t, w, y, probas, n_workers, prior_correct, prior_strength) -> np.nda
     return (right + prior_correct * prior_strength) / (np.bincount(w, minlength=n_workers) + prior_strength)
 
 # %% ../nbs/25_simulate.ipynb #2000034b
-def _learner_prior(models, X, probas, n_labels, fold, train_min, calib_min):
-    "Out-of-fold learner probabilities for all items (None until every fold has training items of 2+ classes)."
-    k = probas.shape[1]
-    top, best = probas.max(1), probas.argmax(1)
-    train = (n_labels > 0) & (top >= train_min)
+def _learner_prior(models, X, human, n_labels, fold, train_min, calib_min):
+    "Out-of-fold learner probabilities for all items, from the answers' beliefs `human` (None until every fold has 2+ classes)."
+    k = human.shape[1]
+    answered = n_labels > 0
+    best = human.argmax(1)
+    train = answered & (human.max(1) >= train_min)
     Z = np.empty((len(X), k), np.float32)
     for f, m in enumerate(models):
         tr = train & (fold != f)
         if len(np.unique(best[tr])) < 2: return None
         m.fit(X[tr], best[tr], warm_start=True)
         Z[fold == f] = m.logits(X[fold == f])
-    calib = (n_labels > 0) & (top >= calib_min)
-    T = temperature(Z[calib], best[calib]) if calib.sum() >= k else 1.0
-    return _softmax(Z / T)
+    calib = answered & (human.max(1) >= calib_min)
+    if calib.sum() < k: calib = answered
+    return _softmax(Z / temperature(Z[calib], human[calib]))
 
 # %% ../nbs/25_simulate.ipynb #3b7bacfd
 @dataclass
@@ -303,6 +308,7 @@ def simulate_online(data:FeatureSet, # items: features and true classes
     n, k, n_workers = len(data), data.n_classes, len(C)
     X, truth = data.features, data.truth
     probas, prior = np.full((n, k), 1 / k), None
+    human = probas   # beliefs from the answers alone: what the learner trains on
     n_labels, asked = np.zeros(n, np.intp), set()
     T, W, Y = (np.zeros(0, np.intp) for _ in range(3))
     fold = rng.permutation(n) % folds
@@ -317,12 +323,10 @@ def simulate_online(data:FeatureSet, # items: features and true classes
         T, W = np.r_[T, items], np.r_[W, workers]
         Y = np.r_[Y, draw_labels(C, workers, truth[items], rng)]
         n_labels[items] += 1
-        probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
+        human = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength)
         if learner:
-            new = _learner_prior(models, X, probas, n_labels, fold, train_min_confidence, 1 - risk_threshold)
-            if new is not None:
-                prior = new
-                probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
+            prior = _learner_prior(models, X, human, n_labels, fold, train_min_confidence, 1 - risk_threshold)
+        probas = human if prior is None else _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         done = 1 - probas.max(1) <= risk_threshold
         right = probas.argmax(1) == truth
         rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=float(right.mean()),
