@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, replace
 import ipywidgets, traitlets
 from ipywidgets import CallbackDispatcher
-from ipycanvas import Canvas, MultiCanvas, hold_canvas
+from ipycanvas import MultiCanvas, hold_canvas
 from fastcore.basics import patch
 from .base import check_positive
 
@@ -145,7 +145,7 @@ class ImageCanvas(ipywidgets.VBox):
         self.add_class('ipyannotator-canvas')
         self.paint_count, self.pointer = 0, None
         self._transform = self._base = Transform()
-        self._image_widget, self._sources, self._preloaded = None, (), {}
+        self._image_widget = None
         self._redraw_callbacks = CallbackDispatcher()
         self._mouse = {e: CallbackDispatcher() for e in ('down', 'move', 'up', 'out', 'wheel')}
         for e in ('down', 'move', 'up', 'out', 'wheel'):
@@ -212,20 +212,12 @@ def show(self:ImageCanvas, image):
 
 @patch
 def _on_image(self:ImageCanvas, change):
-    old, img = self._sources, change['new']
+    old = self._image_widget
+    img = change['new']
     ok = img is not None and len(img.data) > 0
-    ready = self._preloaded.pop(img.item, None) if ok else None
-    if ready is not None and ready[0] is img.data:   # decoded in the browser already: showing it is a copy
-        self._image_widget, self._sources = ready[2], ready[1:]
-    else:
-        if ready is not None: _close(ready[1:])
-        self._image_widget = ipywidgets.Image(value=bytes(img.data), format=img.format) if ok else None
-        self._sources = (self._image_widget,) if ok else ()
-    _close(old)
+    self._image_widget = ipywidgets.Image(value=bytes(img.data), format=img.format) if ok else None
+    if old is not None: old.close()
     self.reset_view()
-
-def _close(widgets):
-    for w in widgets: w.close()
 
 @patch
 def reset_view(self:ImageCanvas):
@@ -327,22 +319,4 @@ def on_mouse_wheel(self:ImageCanvas, callback, remove=False):
 @patch
 def _on_client_ready(self:ImageCanvas):
     self.multi_canvas._canvas_manager._current_canvas = None
-    for entry in self._preloaded.values(): _close(entry[1:])   # drawn before this browser connected: lost there
-    self._preloaded = {}
-    if len(self._sources) == 2: self._image_widget = self._sources[0]   # repaint from the image bytes, not the buffer
     self.redraw()
-
-# %% ../nbs/05_canvas.ipynb #65cb7487
-ImageCanvas.preload_size = 2
-
-@patch
-def preload(self:ImageCanvas, image):
-    "Decode `image` in the browser now, into an offscreen canvas, so that showing it later is a copy."
-    if image is None or not len(image.data) or image.item in self._preloaded: return
-    if self.image is not None and self.image.item == image.item: return
-    widget = ipywidgets.Image(value=bytes(image.data), format=image.format)
-    buffer = Canvas(width=max(image.width, 1), height=max(image.height, 1))
-    with hold_canvas(): buffer.draw_image(widget, 0, 0)
-    self._preloaded[image.item] = (image.data, widget, buffer)
-    while len(self._preloaded) > self.preload_size:
-        _close(self._preloaded.pop(next(iter(self._preloaded)))[1:])

@@ -73,28 +73,20 @@ def render(self:ClassificationAnnotator, item:str, value):
     "Show the image of `item` and select its labels."
     self.canvas.show(self.loader.get(item))
     self.picker.value = list(value or [])
-    self._look_ahead()
-
-@patch
-def _look_ahead(self:ClassificationAnnotator):
-    "Decode the next items in the background; have the browser decode the next one once it is ready here."
-    pos = self.navigator.index
-    self.loader.prefetch(self.order.source_index(pos))
-    if pos + 1 < len(self.order) and self.loader.is_cached(self.order[pos + 1]):
-        self.canvas.preload(self.loader.get(self.order[pos + 1]))
+    self.loader.prefetch(self.order.source_index(self.navigator.index))
 
 @patch
 def _pick(self:ClassificationAnnotator, n:int):
     if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
     self.picker.pick(n)
 
-# %% ../../nbs/11_classification.ipynb #e0b2cbb8
+# %% ../../nbs/11_classification.ipynb #1c31acc8
 def items_with_classes(source, values:dict, classes:Sequence[str]) -> list[int]:
     "Source positions of the items whose labels include one of `classes`."
     wanted = set(classes)
     return [i for i in range(len(source)) if wanted & set(values.get(source[i]) or [])]
 
-# %% ../../nbs/11_classification.ipynb #a2c105c0
+# %% ../../nbs/11_classification.ipynb #3811f603
 class ClassFilter(W.Dropdown):
     "A drop-down that narrows an annotator to the items of one class (or all of `classes`)."
     def __init__(self, annotator:AnnotatorBase, values:dict, classes:Sequence[str]):
@@ -108,14 +100,14 @@ class ClassFilter(W.Dropdown):
         src = self.annotator.order.source
         self.annotator.set_order(ItemOrder(src, items_with_classes(src, self.values, wanted)))
 
-# %% ../../nbs/11_classification.ipynb #983f4634
+# %% ../../nbs/11_classification.ipynb #a2c105c0
 def doubt_order(items:Sequence[str], label:str, classes:Sequence[str], predictions:dict|None) -> list[str]:
     "`items` labelled `label`, the ones whose predicted probability of `label` is lowest first."
     if not predictions: return list(items)
     k = list(classes).index(label)
     return sorted(items, key=lambda it: (predictions[it][k] if it in predictions else 1.0, it))
 
-# %% ../../nbs/11_classification.ipynb #95065f51
+# %% ../../nbs/11_classification.ipynb #983f4634
 class ClassificationImprove(W.VBox):
     "Per class, a grid of its items: mark the wrong ones and relabel them in place."
     def __init__(self,
@@ -141,7 +133,7 @@ class ClassificationImprove(W.VBox):
         self.children = [self.class_picker, self.grid, W.HTML('<b>right label:</b>'), self.new_label, self.relabel_button, self.status]
         self.show_class(self.class_picker.value)
 
-# %% ../../nbs/11_classification.ipynb #6ec7ce5c
+# %% ../../nbs/11_classification.ipynb #d48674db
 @patch
 def labels(self:ClassificationImprove) -> dict:
     "Current labels of the items under review: the store's, else the ground truth's."
@@ -167,7 +159,7 @@ def relabel(self:ClassificationImprove):
     self.show_class(self.class_picker.value)
     self.status.value = f'relabelled {len(marked)} items as <b>{new[0]}</b>'
 
-# %% ../../nbs/11_classification.ipynb #eea0ad5a
+# %% ../../nbs/11_classification.ipynb #9e9575f0
 class ClassificationTask(Task):
     "Image classification on a project: `explore`, `create`, `improve`."
     def __init__(self, input, output, settings, source=None):
