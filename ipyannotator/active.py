@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_active.ipynb #fe2823e6
 from __future__ import annotations
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 import numpy as np
 
 # %% auto #0

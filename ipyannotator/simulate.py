@@ -5,9 +5,10 @@
 # %% ../nbs/25_simulate.ipynb #4833f52e
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 import numpy as np
+from fastcore.basics import patch
 from .aggregate import bayesian_dawid_skene
 
 # %% auto #0
@@ -112,10 +113,11 @@ def synthetic_features(n_items:int=10_000, # how many items (up to 125k and more
     return FeatureSet(X, truth, groups, means)
 
 # %% ../nbs/25_simulate.ipynb #579afa86
-def _softmax(Z:np.ndarray) -> np.ndarray:
-    Z = Z - Z.max(1, keepdims=True)
-    E = np.exp(Z)
-    return E / E.sum(1, keepdims=True)
+def _softmax(Z:np.ndarray, inplace:bool=False) -> np.ndarray:
+    Z = np.subtract(Z, Z.max(1, keepdims=True), out=Z if inplace else None)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(1, keepdims=True)
+    return Z
 
 class SoftmaxRegression:
     "Multinomial logistic regression (numpy): `fit(X, y)`, `predict_proba(X)`, `logits(X)`."
@@ -137,8 +139,6 @@ class SoftmaxRegression:
         return _softmax(self.logits(X))
 
 # %% ../nbs/25_simulate.ipynb #a19ae641
-from fastcore.basics import patch
-
 @patch
 def fit(self:SoftmaxRegression, X, y, warm_start:bool=False):
     "Fit to features `X` and classes `y` (codes, or an n x K array of target probabilities)."
@@ -155,7 +155,9 @@ def fit(self:SoftmaxRegression, X, y, warm_start:bool=False):
     step = float(1 / (0.5 * np.linalg.eigvalsh(A.T @ A / n).max() + self.l2))  # 1 / Lipschitz bound of the gradient
     W = V = self.W; t = 1.0
     for _ in range(self.n_iter):
-        G = ((_softmax(A @ V) - T).T @ A).T / n + self.l2 * V  # this product order is the fastest in BLAS
+        R = _softmax(A @ V, inplace=True)
+        R -= T
+        G = (R.T @ A).T / n + self.l2 * V  # this product order is the fastest in BLAS
         W_next = V - step * G
         t_next = (1 + math.sqrt(1 + 4 * t * t)) / 2
         V = W_next + ((t - 1) / t_next) * (W_next - W)
@@ -223,21 +225,20 @@ def _skills(t, w, y, probas, n_workers, prior_correct, prior_strength) -> np.nda
     return (right + prior_correct * prior_strength) / (np.bincount(w, minlength=n_workers) + prior_strength)
 
 # %% ../nbs/25_simulate.ipynb #2000034b
-def _learner_prior(models, X, human, n_labels, fold, train_min, calib_min):
-    "Out-of-fold learner probabilities for all items, from the answers' beliefs `human` (None until every fold has 2+ classes)."
-    k = human.shape[1]
-    answered = n_labels > 0
-    best = human.argmax(1)
-    train = answered & (human.max(1) >= train_min)
+def _learner_prior(models, X, probas, n_labels, fold, train_min, calib_min):
+    "Out-of-fold learner probabilities for all items (None until every fold's model has 2+ classes to learn)."
+    k = probas.shape[1]
+    answered, top, best = n_labels > 0, probas.max(1), probas.argmax(1)
+    train = answered & (top >= train_min)
     Z = np.empty((len(X), k), np.float32)
     for f, m in enumerate(models):
         tr = train & (fold != f)
         if len(np.unique(best[tr])) < 2: return None
         m.fit(X[tr], best[tr], warm_start=True)
         Z[fold == f] = m.logits(X[fold == f])
-    calib = answered & (human.max(1) >= calib_min)
-    if calib.sum() < k: calib = answered
-    return _softmax(Z / temperature(Z[calib], human[calib]))
+    calib = answered & (top >= calib_min)
+    T = temperature(Z[calib], best[calib]) if calib.sum() >= k else 1.0
+    return _softmax(Z / max(T, 1.0))  # soften, never sharpen: see the text
 
 # %% ../nbs/25_simulate.ipynb #3b7bacfd
 @dataclass
@@ -296,9 +297,10 @@ def simulate_online(data:FeatureSet, # items: features and true classes
                     prior_correct:float=0.7, # prior share of right answers
                     prior_strength:float=10.0, # pseudo-answers per confusion row
                     train_min_confidence:float=0.5, # the learner trains on answered items at least this sure
-                    folds:int=2, # cross-fitting folds of the learner
+                    folds:int=3, # cross-fitting folds of the learner
                     learner_iters:int=100, # gradient steps per round (warm started)
-                    patience:int=2, # stop after this many rounds without new finished items
+                    patience:int=5, # stop after this many rounds in a row without the finished set growing
+                    min_growth:float=0.001, # growth smaller than this share of the items does not count
                     max_rounds:int=100, # stop after this many rounds anyway
                     seed:int=0, # seed of picks, assignments, answers and folds
                    ) -> OnlineResult:
@@ -308,7 +310,6 @@ def simulate_online(data:FeatureSet, # items: features and true classes
     n, k, n_workers = len(data), data.n_classes, len(C)
     X, truth = data.features, data.truth
     probas, prior = np.full((n, k), 1 / k), None
-    human = probas   # beliefs from the answers alone: what the learner trains on
     n_labels, asked = np.zeros(n, np.intp), set()
     T, W, Y = (np.zeros(0, np.intp) for _ in range(3))
     fold = rng.permutation(n) % folds
@@ -323,15 +324,17 @@ def simulate_online(data:FeatureSet, # items: features and true classes
         T, W = np.r_[T, items], np.r_[W, workers]
         Y = np.r_[Y, draw_labels(C, workers, truth[items], rng)]
         n_labels[items] += 1
-        human = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength)
+        probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         if learner:
-            prior = _learner_prior(models, X, human, n_labels, fold, train_min_confidence, 1 - risk_threshold)
-        probas = human if prior is None else _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
+            new = _learner_prior(models, X, probas, n_labels, fold, train_min_confidence, 1 - risk_threshold)
+            if new is not None:
+                prior = new
+                probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
         done = 1 - probas.max(1) <= risk_threshold
         right = probas.argmax(1) == truth
         rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=float(right.mean()),
                            finished=int(done.sum()), finished_accuracy=float(right[done].mean()) if done.any() else float('nan')))
-        if done.sum() > best: best, stale = int(done.sum()), 0
+        if done.sum() >= best + max(1, min_growth * n): best, stale = int(done.sum()), 0
         else: stale += 1
         if stale >= patience: break
     return OnlineResult(rounds, probas, n_labels, dict(item=T, worker=W, label=Y))

@@ -1,7 +1,7 @@
 """Online labeling after Liao, Kar and Fidler (CVPR 2021), simulated: answers per item needed to reach 80% accuracy,
 online Dawid-Skene alone against Dawid-Skene with a learner, with random and with greedy assignment.
 
-    python tests/benchmarks/bench_simulation.py                    # 30,000 items (about 2-3 min on 2 cores)
+    python tests/benchmarks/bench_simulation.py                    # 20,000 items (about 3 min on 2 cores)
     python tests/benchmarks/bench_simulation.py --items 125000     # the paper's size (much longer)
     python tests/benchmarks/bench_simulation.py --class-spread 0.35 # harder features (nearest class mean ~77% right)
 
@@ -20,7 +20,7 @@ from ipyannotator.simulate import synthetic_features, annotator_pool, simulate_o
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--items', type=int, default=30_000)
+    ap.add_argument('--items', type=int, default=20_000)
     ap.add_argument('--workers', type=int, default=50)
     ap.add_argument('--target', type=float, default=0.8)
     ap.add_argument('--class-spread', type=float, default=0.45, help='smaller: look-alike classes closer, harder features')
