@@ -95,7 +95,7 @@ def majority_vote(table, # ratings table, `Codes`, or (t, w, y, n_tasks, n_worke
                   seed:int|None=0): # seed of the random choice among tied classes
     "The most voted class of each task, ties broken at random (reproducibly with `seed`)."
     codes = as_codes(table)
-    k, n_t = codes.n_classes, codes.n_tasks
+    n_t = codes.n_tasks
     vote = np.ones(codes.n_workers)
     if weights is not None:
         pos = {v: i for i, v in enumerate(codes.workers.tolist())}

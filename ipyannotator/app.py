@@ -4,7 +4,7 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, json, os, shutil, signal, subprocess, sys, tempfile, time, urllib.parse
+import argparse, json, os, signal, subprocess, sys, tempfile, urllib.parse
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W

@@ -5,7 +5,7 @@
 # %% ../nbs/00_base.ipynb #de24ce35
 from __future__ import annotations
 import enum, getpass, os, tempfile
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from fastcore.basics import patch
 

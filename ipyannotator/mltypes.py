@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_mltypes.ipynb #7f0f400d
 from __future__ import annotations
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass, asdict
 from typing import Any, Sequence
 from .base import check_type, check_positive
 

@@ -4,7 +4,6 @@
 
 # %% ../nbs/14_tracks.ipynb #6b039456
 from __future__ import annotations
-import math
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 import numpy as np

@@ -5,10 +5,10 @@
 # %% ../../nbs/10_annotator_base.ipynb #d5cd99e9
 from __future__ import annotations
 from contextlib import contextmanager
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 import html
 import ipywidgets as W
-from traitlets import Any as TAny, Int, Unicode
+from traitlets import Any as TAny, Unicode
 from ..base import AnnotatorStep
 from ..mltypes import Output
 from ..storage import Store
@@ -152,9 +152,9 @@ def set_value(self:AnnotatorBase, value:Any):
     if self.annotations.read_only:
         self.message('explore is read-only: nothing is saved'); return
     value = self.output.validate(value, self.classes) if not self.is_empty(value) else None
-    was = self.annotations.is_annotated(self.item)
+    was = self.value is not None   # the value shown: no need to read it again
     self.annotations.put(self.item, value)
-    self.value = self.annotations.get(self.item)
+    self.value = value if value is not None else self.annotations.get(self.item)
     self.navigator.annotated += int(self.value is not None) - int(was)
     self.message('saved' if value is not None else 'annotation removed')
 
@@ -211,6 +211,11 @@ def go_to(self:AnnotatorBase, item:str) -> bool:
     if pos == self.navigator.index: self.refresh()
     else: self.navigator.index = pos
     return True
+
+@patch
+def first_unannotated(self:AnnotatorBase) -> int:
+    "The position of the first item without an annotation (0 when all have one): where `create` resumes."
+    return next((p for p in range(len(self.order)) if not self.annotations.is_annotated(self.order[p])), 0)
 
 @patch
 def next_unannotated(self:AnnotatorBase) -> bool:

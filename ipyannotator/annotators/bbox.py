@@ -1031,7 +1031,7 @@ class BboxTask(Task):
         io_ = ItemOrder(self.source, order)
         a = BboxAnnotator(io_, self.input, self.output, Annotations(self.store),
                           suggestions=_check_suggestions(suggestions, self.output, self.source))
-        a.start(next((p for p in range(len(io_)) if not a.annotations.is_annotated(io_[p])), 0))
+        a.start(a.first_unannotated())
         return a
 
     def improve(self, scores:dict|None=None): # item -> [score per box], the lowest shown first

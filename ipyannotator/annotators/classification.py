@@ -184,7 +184,7 @@ class ClassificationTask(Task):
         "Label the items into the results store, resuming at the first one without a label."
         io = ItemOrder(self.source, order)
         a = ClassificationAnnotator(io, self.input, self.output, Annotations(self.store), self.classes, self.images)
-        a.start(_first_unannotated(io, a.annotations))
+        a.start(a.first_unannotated())
         return a
 
     def improve(self, predictions=None, # class probabilities: an array (items x classes, in source order) or {item: probs}
@@ -201,7 +201,3 @@ class ClassificationTask(Task):
                                      self.images, n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols,
                                      predictions=predictions, items=items)
 
-def _first_unannotated(order:ItemOrder, annotations:Annotations) -> int:
-    for pos in range(len(order)):
-        if not annotations.is_annotated(order[pos]): return pos
-    return 0

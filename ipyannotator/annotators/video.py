@@ -573,7 +573,7 @@ class VideoTask(Task):
         "Annotate into the results store, resuming at the first frame without annotation."
         order = self._order(video)
         a = VideoAnnotator(order, self.input, self.output, Annotations(self.store))
-        a.start(next((p for p in range(len(order)) if not a.annotations.is_annotated(order[p])), 0))
+        a.start(a.first_unannotated())
         return a
 
     def improve(self, video:str|None=None, # review this video only (default: every video)
