@@ -4,7 +4,8 @@
 
 # %% ../nbs/20_annotator.ipynb #75d61903
 from __future__ import annotations
-from .base import Settings
+import importlib, inspect
+from .base import Settings, check_type
 from .mltypes import Input, Output, InputImage, OutputImageLabel, OutputLabel, OutputGridBox, OutputImageBbox, OutputVideoBbox, NoOutput
 from .annotators.base import Task
 from .annotators.classification import ClassificationTask
@@ -13,7 +14,7 @@ from .annotators.bbox import BboxTask
 from .annotators.video import VideoTask
 
 # %% auto #0
-__all__ = ['register', 'supported_pairs', 'find_task', 'Annotator']
+__all__ = ['register', 'supported_pairs', 'find_task', 'registered_tasks', 'task_named', 'Annotator', 'phase_signatures']
 
 # %% ../nbs/20_annotator.ipynb #7e974ebb
 _TASKS: dict[tuple[type, type], type] = {}
@@ -39,6 +40,25 @@ def find_task(input:Input, output:Output) -> type:
     raise ValueError(f"no annotator for {type(input).__name__} x {type(output).__name__}; supported pairs: {pairs}. "
                      "Add one with ipyannotator.annotator.register(input_type, output_type, task)")
 
+def registered_tasks() -> dict[str, type]:
+    "The registered tasks that have a `name`, by name: the tasks the app serves."
+    return {t.name: t for t in dict.fromkeys(_TASKS.values()) if t.name}
+
+def task_named(name:str) -> type:
+    "The registered task called `name`, or found at the import path `'module:Attr'` (importing the module registers it)."
+    check_type('task', name, str)
+    if ':' in name:
+        module, _, attr = name.partition(':')
+        try: task = getattr(importlib.import_module(module), attr)
+        except ImportError as e: raise ValueError(f"task {name!r}: cannot import {module!r} ({e}); run from the folder that holds it, or install it") from None
+        except AttributeError: raise ValueError(f"task {name!r}: module {module!r} has no {attr!r}") from None
+        if not (isinstance(task, type) and issubclass(task, Task)): raise ValueError(f"task {name!r} is {task!r}, not a Task subclass")
+        if task not in _TASKS.values(): raise ValueError(f"task {name!r} is not registered: call register(input_type, output_type, {attr}) in {module!r}")
+        return task
+    tasks = registered_tasks()
+    if name not in tasks: raise ValueError(f"no task called {name!r}; registered: {', '.join(sorted(tasks))}, or give your own as 'module:Class'")
+    return tasks[name]
+
 # %% ../nbs/20_annotator.ipynb #75d23ef0
 register(InputImage, OutputImageLabel, ClassificationTask)
 register(InputImage, OutputLabel, ClassificationTask)
@@ -53,21 +73,33 @@ class Annotator:
                  output:Output=NoOutput(), # what an annotation is (e.g. `OutputImageLabel`)
                  settings:Settings|None=None, # where the project lives (default: `Settings()`)
                  source=None): # an `ItemSource` to use instead of the input's folder (e.g. a numpy stack)
-        self.input, self.output, self.settings = input, output, settings or Settings()
+        check_type('input', input, Input); check_type('output', output, Output)
+        self.input, self.output, self.settings = input, output, check_type('settings', settings, Settings, optional=True) or Settings()
         self.task = find_task(input, output)(input, output, self.settings, source)
+        # the phases of this task, with its own parameters in help() and tab completion
+        self.explore, self.create, self.improve = self.task.explore, self.task.create, self.task.improve
 
     def explore(self, *args, **kwargs):
-        "Browse the ground truth, read-only (`k` classes only, or `classes=[...]`)."
+        "Browse the ground truth, read-only: the task's `explore` (`help(annotator.explore)` shows its parameters)."
         return self.task.explore(*args, **kwargs)
 
     def create(self, *args, **kwargs):
-        "Annotate items into the results store; resumes where you left off."
+        "Annotate items into the results store, resuming where you left off: the task's `create`."
         return self.task.create(*args, **kwargs)
 
     def improve(self, *args, **kwargs):
-        "Review and fix existing annotations (model `predictions=` or box `scores=` put the most doubtful first)."
+        "Review and fix existing annotations: the task's `improve`."
         return self.task.improve(*args, **kwargs)
 
     def close(self):
         "Close the results store."
         self.task.close()
+
+# %% ../nbs/20_annotator.ipynb #376b227f
+def phase_signatures() -> str:
+    "A markdown table of the parameters of each registered task's phases."
+    rows = ['| task | pair | explore | create | improve |', '|---|---|---|---|---|']
+    for (i, o), t in sorted(_TASKS.items(), key=lambda kv: (kv[1].name, kv[0][1].__name__)):
+        sig = lambda m: '`' + str(inspect.signature(getattr(t, m))).replace('(self, ', '(').replace('(self)', '()') + '`'
+        rows.append(f"| {t.name or t.__name__} | {i.__name__} x {o.__name__} | {sig('explore')} | {sig('create')} | {sig('improve')} |")
+    return '\n'.join(rows)

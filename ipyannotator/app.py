@@ -4,72 +4,64 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, json, os, signal, subprocess, sys, tempfile, urllib.parse
+import argparse, html, json, os, signal, subprocess, sys, tempfile, urllib.parse
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W
 from .base import Settings, default_author
-from .mltypes import InputImage, OutputImageLabel, OutputLabel, OutputImageBbox, OutputGridBox, OutputVideoBbox
-from .annotator import Annotator
+from .annotators.base import AppSetup
+from .annotator import Annotator, find_task, registered_tasks, task_named
 
 # %% auto #0
-__all__ = ['PHASES', 'TASKS', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotator_for', 'App', 'annotator_from_query',
-           'app_from_env', 'write_app', 'voila_command', 'serve', 'UsageError', 'config_from_args', 'main']
+__all__ = ['PHASES', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotator_for', 'App', 'annotator_from_query', 'app_from_env',
+           'write_app', 'voila_command', 'serve', 'UsageError', 'parse_command', 'main']
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
-TASKS = ('labels', 'boxes', 'grid', 'video')
 
 @dataclass
 class AppConfig:
-    "What the app opens: a project, its task and classes, and the phase to start in."
+    "What the app opens: a project, its task and the task's options, and the phase to start in."
     project_path:str # the project folder
+    task:str = 'labels' # a registered task's name (`labels`, `boxes`, `grid`, `video`, ...) or `'module:Class'`
+    options:dict = field(default_factory=dict) # the task's options (its command-line options, by name)
     phase:str = 'create' # `explore`, `create` or `improve`
-    image_dir:str = 'images' # folder of the images, in the project
-    label_dir:str|None = None # folder of one image per class (image labels)
-    class_labels:list[str] = field(default_factory=list) # text labels, or the classes of boxes
-    multi:bool = False # several labels per item
-    image_width:int = 500 # size of the image on screen
-    image_height:int = 400
-    label_width:int = 60 # size of a label image
-    label_height:int = 60
     annotator:str|None = None # who annotates (default: the OS user; the page's `?annotator=` wins)
     project_file:str|None = None # ground truth (default: project/annotations.json)
-    task:str = 'labels' # `labels` (classification), `boxes` (bounding boxes), `grid` (yes/no on a grid) or `video` (tracked boxes)
-    question:str|None = None # the question of a grid
 
     def __post_init__(self):
         if self.phase not in PHASES: raise ValueError(f"phase must be one of {PHASES}, got {self.phase!r}")
-        if self.task not in TASKS: raise ValueError(f"task must be one of {TASKS}, got {self.task!r}")
-        if self.task == 'labels' and not self.label_dir and not self.class_labels:
-            raise ValueError("the app needs label classes: a label_dir of class images, or class_labels")
-        if self.task in ('boxes', 'video') and not self.class_labels:
-            raise ValueError(f"{self.task} need their classes: class_labels=[...]")
+        if not isinstance(self.options, dict): raise TypeError(f"options must be a dict, got {self.options!r}")
+        json.dumps(self.options)   # the options travel to the kernel as JSON
+
+    def setup(self) -> AppSetup:
+        "The task's input, output and phase arguments for this project and these options."
+        return task_named(self.task).from_app(Path(self.project_path), dict(self.options))
 
 # %% ../nbs/30_app.ipynb #e96c7e58
-def annotator_for(config:AppConfig, annotator:str|None=None) -> Annotator:
+def annotator_for(config:AppConfig, annotator:str|None=None, setup:AppSetup|None=None) -> Annotator:
     "The `Annotator` that `config` describes, annotating as `annotator` (default: the config's, else the OS user)."
-    settings = Settings(project_path=Path(config.project_path), image_dir=config.image_dir, label_dir=config.label_dir,
-                        project_file=config.project_file, annotator=annotator or config.annotator or default_author())
-    input = InputImage(config.image_dir, config.image_width, config.image_height)
-    return Annotator(input, _output(config), settings)
-
-def _output(config:AppConfig):
-    if config.task == 'boxes': return OutputImageBbox(classes=config.class_labels)
-    if config.task == 'video': return OutputVideoBbox(classes=config.class_labels)
-    if config.task == 'grid': return OutputGridBox()
-    if config.label_dir: return OutputImageLabel(config.label_dir, config.label_width, config.label_height, multi=config.multi)
-    return OutputLabel(config.class_labels, multi=config.multi)
+    setup = setup or config.setup()
+    task = task_named(config.task)
+    if find_task(setup.input, setup.output) is not task:
+        raise ValueError(f"{task.__name__}.from_app returned {type(setup.input).__name__} x {type(setup.output).__name__}, "
+                         f"which is registered for {find_task(setup.input, setup.output).__name__}, not for {task.__name__}")
+    image_dir = getattr(setup.input, 'image_dir', None) or 'images'
+    settings = Settings(project_path=Path(config.project_path), image_dir=image_dir, project_file=config.project_file,
+                        annotator=annotator or config.annotator or default_author(), **setup.settings_options)
+    return Annotator(setup.input, setup.output, settings)
 
 # %% ../nbs/30_app.ipynb #a7c1b9e7
 class App(W.VBox):
     "The app page: phase buttons over the annotator of the chosen phase."
-    def __init__(self, annotator:Annotator, phase:str='create', question:str|None=None):
+    def __init__(self, annotator:Annotator, # the annotator of the project
+                 phase:str='create', # the phase shown first
+                 phase_options:dict|None=None): # keyword arguments of every phase (e.g. a grid's `question`)
         super().__init__()
-        self.annotator, self.question = annotator, question
+        self.annotator, self.phase_options = annotator, dict(phase_options or {})
         s = annotator.settings
-        self.header = W.HTML(f'<h3 style="margin:4px 0">ipyannotator &middot; {s.project_path.name}</h3>'
-                             f'<span>annotating as <b>{s.annotator}</b></span>')
+        self.header = W.HTML(f'<h3 style="margin:4px 0">ipyannotator &middot; {html.escape(s.project_path.name)}</h3>'
+                             f'<span>annotating as <b>{html.escape(s.annotator)}</b></span>')
         self.phase = W.ToggleButtons(options=PHASES, value=phase)
         self.body = None
         self.phase.observe(lambda c: self.show(c.new), 'value')
@@ -77,8 +69,7 @@ class App(W.VBox):
 
     def show(self, phase:str):
         "Show the annotator of `phase`."
-        kwargs = {'question': self.question} if self.question else {}
-        self.body = getattr(self.annotator, phase)(**kwargs)
+        self.body = getattr(self.annotator, phase)(**self.phase_options)
         self.children = [self.header, self.phase, self.body]
 
 # %% ../nbs/30_app.ipynb #3071db0b
@@ -94,7 +85,8 @@ def app_from_env() -> App:
     path = os.environ.get(CONFIG_ENV)
     if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `ipyannotator serve PROJECT`")
     config = AppConfig(**json.loads(Path(path).read_text()))
-    return App(annotator_for(config, annotator_from_query(os.environ.get('QUERY_STRING'))), config.phase, config.question)
+    setup = config.setup()
+    return App(annotator_for(config, annotator_from_query(os.environ.get('QUERY_STRING')), setup), config.phase, setup.phase_options)
 
 # %% ../nbs/30_app.ipynb #78506270
 APP_SOURCE = "from ipyannotator.app import app_from_env\napp_from_env()"
@@ -121,89 +113,98 @@ def serve(config:AppConfig, port:int=8866, env:dict|None=None) -> subprocess.Pop
     "Start Voila serving the app of `config` on http://127.0.0.1:`port`; return the server process."
     folder = Path(tempfile.mkdtemp(prefix='ipyannotator-app-'))
     notebook = write_app(folder, config)
-    env = {**os.environ, **(env or {}), CONFIG_ENV: str(folder/'config.json')}
+    # the kernel runs in `folder`: it imports a task of the user's module from where the command was started
+    path = os.pathsep.join(p for p in (os.getcwd(), os.environ.get('PYTHONPATH')) if p)
+    env = {**os.environ, **(env or {}), CONFIG_ENV: str(folder/'config.json'), 'PYTHONPATH': path}
     return subprocess.Popen(voila_command(notebook, port), cwd=folder, env=env)
 
 # %% ../nbs/30_app.ipynb #c8a7d2ea
-def _parser() -> argparse.ArgumentParser:
+def _task_option(argv:list[str]) -> str|None:
+    "The value of `--task` in `argv`, read before the parser is built (a task of the user's module adds options)."
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument('--task')
+    return pre.parse_known_args(argv)[0].task
+
+def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
+    "The command's parser, and for each task the option names (`dest`s) its group added."
     p = argparse.ArgumentParser(prog='ipyannotator', description='Serve the ipyannotator app with Voila on 127.0.0.1.')
     sub = p.add_subparsers(dest='command', required=True)
-    demo = sub.add_parser('demo', help='make an artificial data set and serve the app on it')
+    tasks = dict(registered_tasks())
+    if extra_task and extra_task not in tasks: tasks[extra_task] = task_named(extra_task)
+    demo = sub.add_parser('demo', help='make a demo data set and serve the app on it')
     demo.add_argument('--path', default='ipyannotator-demo', help='folder for the data set (default: ./ipyannotator-demo)')
-    demo.add_argument('--task', default='labels', choices=TASKS, help='labels (default), boxes, grid or video')
     serve = sub.add_parser('serve', help="serve the app on a project of yours")
     serve.add_argument('project', help='project folder (holding the image folder)')
-    serve.add_argument('--image-dir', default='images', help='image folder, in the project (default: images)')
-    serve.add_argument('--label-dir', help='folder of one image per class, in the project (default: class_images if present)')
-    serve.add_argument('--labels', help='comma-separated text labels, instead of class images')
-    serve.add_argument('--boxes', help='comma-separated box classes: draw bounding boxes instead of labelling')
-    serve.add_argument('--question', help='a yes/no question: pick the matching images on a grid instead of labelling')
-    serve.add_argument('--video', help='comma-separated object classes: the image folder holds videos (one folder of frames each) to track boxes in')
-    serve.add_argument('--multi', action='store_true', help='several labels per item')
+    serve.add_argument('--image-dir', default='images', help='folder of the items, in the project (default: images)')
+    serve.add_argument('--ground-truth', help='annotations shown by explore (default: PROJECT/annotations.json)')
+    dests = {}
+    for name, task in sorted(tasks.items()):
+        group = serve.add_argument_group(f'--task {name}', (task.__doc__ or '').strip())
+        try: task.app_arguments(group)
+        except argparse.ArgumentError as e: raise UsageError(f"task {name!r} adds an option another task has: {e}") from None
+        dests[name] = [a.dest for a in group._group_actions]
     for q in (demo, serve):
+        q.add_argument('--task', help=f"the task: {', '.join(sorted(tasks))}, or module:Class for your own (default: from the options, else labels)")
         q.add_argument('--phase', default='create', choices=PHASES, help='phase shown first (default: create)')
         q.add_argument('--port', type=int, default=8866, help='port on 127.0.0.1 (default: 8866)')
         q.add_argument('--annotator', help='who annotates (default: the OS user; a page can say ?annotator=NAME)')
         q.add_argument('--no-serve', action='store_true', help='prepare and print, but do not start the server')
-    return p
+    return p, dests
 
 # %% ../nbs/30_app.ipynb #a03ff8da
 class UsageError(ValueError):
     "A command line that cannot be served, with what to do instead."
 
-def config_from_args(args) -> AppConfig:
-    "The `AppConfig` of parsed command-line `args`."
-    return _demo_config(args) if args.command == 'demo' else _serve_config(args)
+def parse_command(argv:list[str]|None=None) -> tuple[argparse.Namespace, AppConfig]:
+    "The parsed command line `argv` and the `AppConfig` it asks for; `UsageError` saying what to change."
+    argv = sys.argv[1:] if argv is None else list(argv)
+    extra = _task_option(argv)
+    if extra and ':' in extra and os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())  # as `python -m` would
+    try: parser, dests = _parser(extra if extra and ':' in extra else None)
+    except ValueError as e: raise UsageError(str(e)) from None
+    args = parser.parse_args(argv)
+    return args, (_demo_config(args) if args.command == 'demo' else _serve_config(args, dests))
 
-def _split(text:str|None) -> list[str]: return [t.strip() for t in (text or '').split(',') if t.strip()]
+def _chosen_task(args, dests:dict) -> str:
+    "The task `--task` names, else the one task whose options are given, else `labels`."
+    given = {name for name, ds in dests.items() if any(getattr(args, d, None) not in (None, False) for d in ds)}
+    if args.task:
+        others = sorted(given - {args.task})
+        if others: raise UsageError(f"options of the task {others[0]!r} were given with --task {args.task}: "
+                                    f"drop them, or serve --task {others[0]}")
+        return args.task
+    if len(given) > 1: raise UsageError(f"the options given belong to several tasks ({', '.join(sorted(given))}): serve one task at a time")
+    return given.pop() if given else 'labels'
+
+def _serve_config(args, dests:dict) -> AppConfig:
+    project = Path(args.project)
+    if not project.is_dir(): raise UsageError(f"no project folder {str(project)!r}")
+    task = _chosen_task(args, dests)
+    options = {d: getattr(args, d) for d in dests.get(task, []) if getattr(args, d, None) is not None}
+    options['image_dir'] = args.image_dir
+    config = AppConfig(str(project.resolve()), task, options, args.phase, args.annotator,
+                       str(Path(args.ground_truth).resolve()) if args.ground_truth else None)
+    try: setup = config.setup()
+    except (TypeError, ValueError) as e: raise UsageError(str(e)) from None
+    image_dir = project/getattr(setup.input, 'image_dir', args.image_dir)
+    if hasattr(setup.input, 'image_dir') and not image_dir.is_dir():
+        raise UsageError(f"no image folder {str(image_dir)!r}: put the images there or pass --image-dir")
+    return config
 
 def _demo_config(args) -> AppConfig:
-    from ipyannotator.datasets import DS, MANIFEST, get_settings
-    ds = {'boxes': DS.ARTIFICIAL_DETECTION, 'video': DS.ARTIFICIAL_VIDEO}.get(args.task, DS.ARTIFICIAL_CLASSIFICATION)
-    s = get_settings(ds, Path(args.path))
-    common = dict(project_path=str(s.project_path.resolve()), phase=args.phase, image_dir=s.image_dir, annotator=args.annotator,
-                  project_file=str(s.ground_truth_path.resolve()))
-    if args.task in ('boxes', 'video'):
-        classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
-        return AppConfig(**common, task=args.task, class_labels=classes, image_width=640, image_height=480)
-    if args.task == 'grid':
-        common['project_file'] = str(_circle_answers(s).resolve())
-        return AppConfig(**common, task='grid', question='Does it show a circle?', image_width=120, image_height=120)
-    return AppConfig(**common, label_dir=s.label_dir)
-
-def _circle_answers(s:Settings) -> Path:
-    "A grid ground truth for the classification demo: 'yes' for the circles (written once)."
-    from ipyannotator.storage import read_annotations_json
-    from ipyannotator.annotators.grid import answers_from_labels
-    from ipyannotator.base import atomic_write
-    path = s.project_path/'circles.json'
-    if not path.exists():
-        answers = answers_from_labels(read_annotations_json(s.ground_truth_path, image_root=s.image_path), ['circle.jpg'])
-        atomic_write(path, json.dumps(answers))
-    return path
-
-def _serve_config(args) -> AppConfig:
-    project = Path(args.project)
-    if not (project/args.image_dir).is_dir():
-        raise UsageError(f"no image folder {str(project/args.image_dir)!r}: put the images there or pass --image-dir")
-    common = dict(project_path=str(project.resolve()), phase=args.phase, image_dir=args.image_dir, annotator=args.annotator)
-    if args.boxes: return AppConfig(**common, task='boxes', class_labels=_split(args.boxes), image_width=640, image_height=480)
-    if args.question: return AppConfig(**common, task='grid', question=args.question, image_width=120, image_height=120)
-    if args.video: return AppConfig(**common, task='video', class_labels=_split(args.video), image_width=640, image_height=480)
-    labels = _split(args.labels)
-    label_dir = args.label_dir or (None if labels or not (project/'class_images').is_dir() else 'class_images')
-    if not labels and not label_dir:
-        raise UsageError("no classes: pass --labels a,b,c, --label-dir with one image per class, --boxes a,b or --question '...'")
-    return AppConfig(**common, label_dir=label_dir, class_labels=labels, multi=args.multi)
+    task = args.task or 'labels'
+    try: project, options = task_named(task).app_demo(Path(args.path))
+    except (NotImplementedError, ValueError) as e: raise UsageError(str(e)) from None
+    truth = options.pop('ground_truth', None)
+    return AppConfig(str(Path(project).resolve()), task, options, args.phase, args.annotator, truth)
 
 # %% ../nbs/30_app.ipynb #bf294351
 def main(argv:list[str]|None=None):
     "Entry point of the `ipyannotator` command."
-    args = _parser().parse_args(argv)
-    try: config = config_from_args(args)
+    try: args, config = parse_command(argv)
     except (UsageError, FileNotFoundError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
     url = f'http://127.0.0.1:{args.port}/'
-    print(f'ipyannotator: project {config.project_path}, phase {config.phase}')
+    print(f'ipyannotator: project {config.project_path}, task {config.task}, phase {config.phase}')
     if args.no_serve: print(f'ipyannotator: would serve on {url}'); return
     server = serve(config, args.port)
     print(f'ipyannotator: serving on {url} (Ctrl+C stops)', flush=True)

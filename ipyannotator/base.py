@@ -10,7 +10,8 @@ from pathlib import Path, PurePosixPath
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STORES', 'AnnotatorStep', 'check_type', 'check_positive', 'default_author', 'Settings', 'item_id', 'atomic_write']
+__all__ = ['STORES', 'AnnotatorStep', 'check_type', 'check_positive', 'default_author', 'Settings', 'item_id', 'atomic_write',
+           'Updating']
 
 # %% ../nbs/00_base.ipynb #b5ceba23
 class AnnotatorStep(enum.Enum):
@@ -140,3 +141,12 @@ def _fsync_dir(folder:Path):
     try: os.fsync(fd)
     except OSError: pass
     finally: os.close(fd)
+
+# %% ../nbs/00_base.ipynb #a40aeb76
+class Updating:
+    "A flag that is true inside `with flag:`, around the code's own widget changes, so that observers can ignore them."
+    def __init__(self): self.depth = 0
+    def __bool__(self) -> bool: return self.depth > 0
+    def __enter__(self): self.depth += 1; return self
+    def __exit__(self, *exc): self.depth -= 1
+    def __repr__(self): return f'Updating({bool(self)})'

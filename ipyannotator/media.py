@@ -10,6 +10,7 @@ from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import Any, Sequence
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 from fastcore.basics import patch
@@ -17,8 +18,8 @@ from .base import item_id, check_type, check_positive
 
 # %% auto #0
 __all__ = ['IMAGE_EXTENSIONS', 'fit_size', 'ImageLoadError', 'ImageLoadWarning', 'load_image', 'placeholder', 'ItemSource',
-           'natural_sorted', 'FolderSource', 'PathsSource', 'array_to_image', 'ArraySource', 'DataFrameSource',
-           'VideoSource', 'DisplayImage', 'ImageLoader']
+           'natural_sorted', 'FolderSource', 'PathsSource', 'ListSource', 'array_to_image', 'ArraySource',
+           'DataFrameSource', 'VideoSource', 'DisplayImage', 'ImageLoader']
 
 # %% ../nbs/03_media.ipynb #e5c683b9
 def fit_size(src_w:int, src_h:int, # size of the image
@@ -170,7 +171,7 @@ def _write_centred(draw:ImageDraw.ImageDraw, text:str, width:int, height:int):
 
 # %% ../nbs/03_media.ipynb #b2c69c70
 class ItemSource:
-    "A sequence of item ids, each of which can be opened as an image."
+    "A sequence of item ids of any kind, listed lazily; `load(item)` gives the content of one (an image task `open`s images)."
     _ids:list[str]|None = None
     _positions:dict[str,int]|None = None
 
@@ -343,6 +344,31 @@ class PathsSource(ItemSource):
         "The file of `item`."
         i = self.index(item)
         return self._files[i]
+
+# %% ../nbs/03_media.ipynb #db00770f
+@patch
+def load(self:ItemSource, item:str) -> Any:
+    "What a task shows of `item`: its image for image sources (`open`); other sources return their content."
+    return self.open(item)
+
+def _check_ids(ids, n:int) -> list[str]:
+    ids = [f'item_{i:05d}' for i in range(n)] if ids is None else list(ids)
+    if len(ids) != n: raise ValueError(f'ids must name each of the {n} items, got {len(ids)} ids')
+    for i, x in enumerate(ids):
+        if not isinstance(x, str) or not x: raise TypeError(f'ids[{i}] must be a non-empty str, got {x!r}')
+    return _unique_ids(ids, 'id')
+
+class ListSource(ItemSource):
+    "Items of any kind held in memory (texts, records, numbers), in order, named `ids` (default `item_00000`, ...)."
+    def __init__(self, contents:Sequence, # the items' contents, in order
+                 ids:Sequence[str]|None=None): # their ids (unique, non-empty str)
+        if isinstance(contents, (str, bytes)): raise TypeError(f'contents must be a sequence of items, got the single {type(contents).__name__} {contents[:40]!r}')
+        self.contents = list(contents)
+        self._given_ids = _check_ids(ids, len(self.contents))
+    def list_items(self) -> list[str]: return self._given_ids
+    def load(self, item:str) -> Any:
+        "The content of `item`."
+        return self.contents[self.index(item)]
 
 # %% ../nbs/03_media.ipynb #70bb577e
 def array_to_image(a, name:str='array') -> Image.Image:

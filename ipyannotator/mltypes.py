@@ -4,13 +4,15 @@
 
 # %% ../nbs/01_mltypes.ipynb #7f0f400d
 from __future__ import annotations
+import hashlib
 from dataclasses import dataclass, asdict
 from typing import Any, Sequence
 from .base import check_type, check_positive
 
 # %% auto #0
-__all__ = ['VIDEO_MARKS', 'Input', 'InputImage', 'Output', 'NoOutput', 'OutputLabel', 'OutputImageLabel', 'BboxCoordinate',
-           'BboxVideoCoordinate', 'OutputImageBbox', 'OutputVideoBbox', 'OutputGridBox']
+__all__ = ['VIDEO_MARKS', 'Input', 'InputImage', 'check_task_name', 'default_task_name', 'Output', 'NoOutput', 'OutputLabel',
+           'OutputImageLabel', 'BboxCoordinate', 'BboxVideoCoordinate', 'OutputImageBbox', 'OutputVideoBbox',
+           'OutputGridBox']
 
 # %% ../nbs/01_mltypes.ipynb #0b0b5930
 class Input:
@@ -30,21 +32,52 @@ class InputImage(Input):
         check_positive('image_height', self.image_height)
         check_type('fit_canvas', self.fit_canvas, bool)
 
+# %% ../nbs/01_mltypes.ipynb #8d58ace4
+def check_task_name(name:str, value) -> str:
+    "`value` when it is a usable task name (a non-empty str of at most 200 characters without control characters)."
+    check_type(name, value, str)
+    if not value.strip() or len(value) > 200 or any(ord(ch) < 32 for ch in value):
+        raise ValueError(f"{name} must be a non-empty name of at most 200 printable characters, got {value[:60]!r}")
+    return value
+
+def default_task_name(kind:str, classes:Sequence[str]|None=None) -> str:
+    "The task name of an output of `kind` over `classes`: `'labels:cat,dog'`; long class lists are cut and hashed."
+    if not classes: return kind
+    names = sorted(classes)
+    joined = ','.join(names)
+    if len(joined) <= 80: return f'{kind}:{joined}'
+    digest = hashlib.sha1('\n'.join(names).encode('utf-8')).hexdigest()[:8]
+    return f"{kind}:{','.join(names[:3])},+{len(names) - 3} more #{digest}"
+
 # %% ../nbs/01_mltypes.ipynb #471f3533
 class Output:
     "Base of the output types: what one annotation of an item is."
+    kind = 'other' # what its values are: the first part of its default task name
+    task:str|None = None # the name its annotations are stored under (default: from `kind` and the classes)
+
     def empty(self) -> Any:
         "The value of an item without annotation."
         return None
     def validate(self, value:Any, classes:Sequence[str]|None=None) -> Any:
         "Check `value` (against `classes` when given) and return it in its stored form."
         return value
+    def classes_in(self, value:Any) -> set[str]:
+        "The classes a stored `value` names (none for outputs without classes)."
+        return set()
+    def task_name(self, classes:Sequence[str]|None=None) -> str:
+        "The name of its task in a project: `task` when given, else `kind` and the classes (`classes`, or its own)."
+        if self.task is not None: return check_task_name('task', self.task)
+        classes = classes if classes is not None else getattr(self, 'classes', None) or getattr(self, 'class_labels', None)
+        return default_task_name(self.kind, classes)
 
 @dataclass
 class NoOutput(Output):
     "No annotation at all: items are only looked at (`explore`)."
+    kind = 'none'
+    task:str|None = None # the name of its task in a project (default: `'none'`)
     def validate(self, value, classes=None):
         if value is not None: raise ValueError(f"NoOutput takes no annotation, got {value!r}")
+
 
 # %% ../nbs/01_mltypes.ipynb #d25245c5
 def _check_classes(name:str, classes) -> tuple[str, ...]:
@@ -61,6 +94,8 @@ def _check_classes(name:str, classes) -> tuple[str, ...]:
 # %% ../nbs/01_mltypes.ipynb #2a0b9068
 class _LabelOutput(Output):
     multi:bool
+    kind = 'labels'
+    def classes_in(self, value): return set(value or [])
     def empty(self): return []
     def validate(self, value, classes=None):
         "Check a list of class names (a single name is accepted too) and return it as a list."
@@ -81,6 +116,7 @@ class OutputLabel(_LabelOutput):
     label_width:int = 150 # width of a label button, in pixels
     label_height:int = 30 # height of a label button, in pixels
     multi:bool = False # whether an item can have several labels
+    task:str|None = None # the name of its task in a project (default: `'labels:'` and the classes)
 
     def __post_init__(self):
         self.class_labels = _check_classes('class_labels', self.class_labels)
@@ -94,6 +130,7 @@ class OutputImageLabel(_LabelOutput):
     label_width:int = 50 # width of a label image, in pixels
     label_height:int = 50 # height of a label image, in pixels
     multi:bool = False # whether an item can have several labels
+    task:str|None = None # the name of its task in a project (default: `'labels:'` and the class image names)
 
     def __post_init__(self):
         check_type('label_dir', self.label_dir, str, optional=True)
@@ -151,6 +188,8 @@ class BboxVideoCoordinate(BboxCoordinate):
 # %% ../nbs/01_mltypes.ipynb #1251a305
 class _BoxOutput(Output):
     coordinate = BboxCoordinate
+    kind = 'boxes'
+    def classes_in(self, value): return {c for l in (value or {}).get('labels', []) for c in l}
     def empty(self): return {'bbox': [], 'labels': []}
     def boxes(self, value:dict) -> list[tuple[BboxCoordinate, list[str]]]:
         "The (box, classes) pairs of a stored `value`."
@@ -179,6 +218,7 @@ class _BoxOutput(Output):
 class OutputImageBbox(_BoxOutput):
     "Boxes on an image, each with a class from `classes`."
     classes:Sequence[str] = () # the class names a box can have
+    task:str|None = None # the name of its task in a project (default: `'boxes:'` and the classes)
 
     def __post_init__(self): self.classes = _check_classes('classes', self.classes)
 
@@ -188,7 +228,9 @@ VIDEO_MARKS = ('interpolated', 'occluded', 'outside')
 class OutputVideoBbox(_BoxOutput):
     "Boxes on the frames of a video, each with an object id and a class from `classes`."
     classes:Sequence[str] = () # the class names a box can have
+    task:str|None = None # the name of its task in a project (default: `'video:'` and the classes)
     coordinate = BboxVideoCoordinate
+    kind = 'video'
 
     def __post_init__(self): self.classes = _check_classes('classes', self.classes)
 
@@ -206,6 +248,8 @@ class OutputVideoBbox(_BoxOutput):
 @dataclass
 class OutputGridBox(Output):
     "A yes/no answer per item, picked on a grid of thumbnails."
+    kind = 'grid'
+    task:str|None = None # the name of its task in a project (default: `'grid'`; name each question's task)
     def empty(self): return {'answer': False}
     def validate(self, value, classes=None):
         "Check an `{'answer': bool}` value."

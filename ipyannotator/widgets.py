@@ -141,6 +141,7 @@ DEFAULT_KEYS = {
     **{str(n): (f'label_{n}', 'pick the label with that number') for n in range(1, 10)},
     'Enter': ('confirm', 'confirm and go to the next item'),
     'n': ('next_unannotated', 'next item without annotation'),
+    'Shift+Delete': ('clear', 'remove the annotation of the item (back to not annotated)'),
     'Ctrl+z': ('undo', 'undo the last change'),
     'Ctrl+Shift+z': ('redo', 'redo what was undone'),
     'Ctrl+y': ('redo', 'redo what was undone'),

@@ -27,6 +27,16 @@ def test_terminating_the_command_stops_voila(tmp_path):
 
 
 def test_bad_project_is_refused_with_a_message(tmp_path):
-    out = subprocess.run([str(Path(sys.executable).parent/'ipyannotator'), 'serve', str(tmp_path)], capture_output=True, text=True)
+    cmd = str(Path(sys.executable).parent/'ipyannotator')
+    out = subprocess.run([cmd, 'serve', str(tmp_path), '--labels', 'cat,dog'], capture_output=True, text=True)
     assert out.returncode != 0
     assert 'no image folder' in out.stderr and str(tmp_path) in out.stderr
+    out = subprocess.run([cmd, 'serve', str(tmp_path)], capture_output=True, text=True)
+    assert out.returncode != 0 and 'no classes: pass --labels' in out.stderr
+
+
+def test_a_user_task_that_is_not_registered_is_refused(tmp_path):
+    (tmp_path/'mytasks.py').write_text("from ipyannotator.annotators.base import Task\nclass Rating(Task): name = 'rating'\n")
+    out = subprocess.run([str(Path(sys.executable).parent/'ipyannotator'), 'serve', str(tmp_path), '--task', 'mytasks:Rating'],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode != 0 and "task 'mytasks:Rating' is not registered: call register(" in out.stderr, out.stderr

@@ -6,13 +6,14 @@ import pytest
 from conftest import jupyter_env, free_port, wait_ready
 from ipyannotator.app import voila_command
 from ipyannotator.datasets import create_detection
+from ipyannotator.mltypes import OutputImageBbox
 from ipyannotator.storage import SQLiteStore
 
 APP = """from pathlib import Path
 from ipyannotator.base import Settings
 from ipyannotator.mltypes import InputImage, OutputImageBbox
 from ipyannotator.annotators.bbox import BboxTask
-task = BboxTask(InputImage(image_width=320, image_height=240), OutputImageBbox(classes=['circle', 'square', 'triangle']),
+task = BboxTask(InputImage(image_width=320, image_height=240), OutputImageBbox(classes={classes!r}),
                 Settings(project_path=Path({project!r}), annotator='tester'))
 task.create()"""
 
@@ -21,6 +22,8 @@ PIXEL_NEAR = """([x, y, rgb]) => { const d = document.querySelector('.ipyannotat
     .getContext('2d').getImageData(x, y, 1, 1).data;
     return [0, 1, 2].every(i => Math.abs(d[i] - rgb[i]) < 40); }"""
 CIRCLE_RED = [0xe6, 0x19, 0x4b]    # the colour of the first class, the class of new boxes
+CLASSES = ['circle', 'square', 'triangle']
+TASK = OutputImageBbox(classes=CLASSES).task_name()   # the task the app's box annotator writes under
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ def bbox_app(tmp_path):
     nb = tmp_path/'app'/'bbox.ipynb'
     nb.parent.mkdir()
     nb.write_text(json.dumps({'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [],
-                                         'source': APP.format(project=str(project))}],
+                                         'source': APP.format(project=str(project), classes=CLASSES)}],
                               'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
                               'nbformat': 4, 'nbformat_minor': 5}))
     port, log = free_port(), open(tmp_path/'voila.log', 'w')
@@ -52,7 +55,7 @@ def stored_box(store_path: Path, item: str, changed_from=None, timeout=15, index
     end = time.time() + timeout
     while time.time() < end:
         if store_path.exists():
-            with SQLiteStore(store_path, author='tester') as store: value = store.get(item)
+            with SQLiteStore(store_path, author='tester', task=TASK) as store: value = store.get(item)
             if value and len(value['bbox']) > index and value['bbox'][index] != changed_from: return value['bbox'][index]
         time.sleep(0.2)
     return changed_from

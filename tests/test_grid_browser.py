@@ -28,7 +28,7 @@ def write_notebook(path, source):
 
 def wait_for_answers(store_path, expected, timeout=15):
     "Poll the store until it holds `expected` (item -> value) for tester; return what it holds for those items."
-    with SQLiteStore(store_path, author='tester') as store:
+    with SQLiteStore(store_path, author='tester', task='grid') as store:
         end = time.time() + timeout
         while True:
             got = {it: store.get(it) for it in expected}
@@ -69,7 +69,7 @@ def test_grid_clicks_and_keys_answer_items(browser_page, tmp_path):
         page.keyboard.press('3')                   # key: the item numbered 3
         got = wait_for_answers(store_path, {items[2]: yes})
         assert got == {items[2]: yes}, got
-        with SQLiteStore(store_path, author='tester') as store:
+        with SQLiteStore(store_path, author='tester', task='grid') as store:
             assert store.count() == 3, 'only the items toggled are answered before the page is left'
 
         page.locator('.ipyannotator-navigator button', has_text='▶').click()   # leave the page

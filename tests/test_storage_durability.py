@@ -2,6 +2,7 @@
 
 - A writer killed by SIGKILL right after it reported a write loses no acknowledged write (both stores).
 - Four processes writing one SQLite database at once lose no write.
+- Two processes writing two tasks on the same items at once, under one author, keep each task's values apart.
 - A damaged or foreign annotation file is refused with its name and position, and left byte-for-byte as it was.
 """
 import json, os, random, signal, sqlite3, subprocess, sys, time
@@ -121,6 +122,50 @@ def test_four_processes_write_one_sqlite_store(tmp_path):
     con = sqlite3.connect(path)
     assert con.execute('SELECT COUNT(*) FROM history WHERE undone=0').fetchone()[0] == n * 400
     con.close()
+
+
+TWO_TASKS = r"""
+import sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[4]); from test_storage_durability import _grid_steps
+from ipyannotator.storage import SQLiteStore
+path, task, go = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+s = SQLiteStore(path, author='ada', task=task)  # one author for both: only the task keeps them apart
+print('ready', flush=True)
+while not go.exists(): time.sleep(0.001)
+for k, step in enumerate(_grid_steps() if task == 'grid' else ({f'img{k % 50:02d}.jpg': [f'labels-{k}']} for k in range(200))):
+    s.apply(step)
+    if k % 20 == 19: s.undo(); s.redo()
+s.close()
+print('done', flush=True)
+"""
+
+def _grid_steps():
+    "The grid's steps: each answers two items of the 50 the labels write too."
+    for k in range(200): yield {f'img{k % 50:02d}.jpg': {'answer': k % 2 == 0}, f'img{(k + 7) % 50:02d}.jpg': {'answer': k % 3 == 0}}
+
+def test_two_processes_write_two_tasks_on_the_same_items(tmp_path):
+    path, go = tmp_path/'annotations.sqlite', tmp_path/'go'
+    procs = [_python(TWO_TASKS, path, task, go, ROOT/'tests', stdout=subprocess.PIPE, stderr=subprocess.PIPE) for task in ('labels', 'grid')]
+    for p in procs: assert p.stdout.readline() == 'ready\n', p.stderr.read()
+    go.touch()
+    for p in procs:
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and out == 'done\n', err
+    grid, lengths = {}, {}
+    for step in _grid_steps():
+        for item, v in step.items():
+            if grid.get(item) != v: grid[item], lengths[item] = v, lengths.get(item, 0) + 1
+    with SQLiteStore(path, author='ada', task='labels') as s:
+        assert s.tasks() == ['grid', 'labels']
+        assert dict(s.items()) == {f'img{j:02d}.jpg': [f'labels-{150 + j}'] for j in range(50)}
+        assert dict(s.items(task='grid')) == grid
+        for j in range(50):
+            item = f'img{j:02d}.jpg'
+            assert [r.value for r in s.history(item)] == [[f'labels-{k}'] for k in range(j, 200, 50)]
+            assert len(s.history(item, task='grid')) == lengths[item]
+        assert [r.item for r in s.undo()] == ['img49.jpg'] and s.get('img49.jpg', task='grid') == grid['img49.jpg']
+        assert [r.item for r in s.undo(task='grid')] == ['img49.jpg', 'img06.jpg'] and s.get('img06.jpg') == ['labels-156']
 
 
 # --- files that cannot be read -----------------------------------------------------------------------

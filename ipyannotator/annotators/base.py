@@ -4,19 +4,21 @@
 
 # %% ../../nbs/10_annotator_base.ipynb #d5cd99e9
 from __future__ import annotations
-from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Sequence
-import html
+import argparse, html
+from pathlib import Path
 import ipywidgets as W
 from traitlets import Any as TAny, Unicode
-from ..base import AnnotatorStep
-from ..mltypes import Output
-from ..storage import Store
-from ..media import ItemSource
-from ..widgets import Navigator, KeyMap, KeyboardControl
+from ..base import AnnotatorStep, Settings, Updating
+from ..mltypes import Input, Output
+from ..storage import Store, open_store, read_annotations_json
+from ..media import ItemSource, FolderSource
+from ..widgets import Navigator, KeyMap, KeyboardControl, ThumbnailGrid
 
 # %% auto #0
-__all__ = ['Annotations', 'ItemOrder', 'AnnotatorBase', 'press', 'Task']
+__all__ = ['Annotations', 'ItemOrder', 'AnnotatorBase', 'press', 'items_with_classes', 'ClassFilter', 'ImproveBase', 'Task',
+           'AppSetup', 'comma_list']
 
 # %% ../../nbs/10_annotator_base.ipynb #c145100a
 class Annotations:
@@ -40,6 +42,11 @@ class Annotations:
         "Write `value` for `item` (`None` removes it)."
         if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
         return self.store.put(item, value) if value is not None else self.store.delete(item)
+
+    def apply(self, changes:dict) -> list:
+        "Write `changes` ({item: value, `None` removes it}) as one undoable step; returns the records that changed."
+        if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
+        return self.store.apply(changes)
 
 # %% ../../nbs/10_annotator_base.ipynb #62135f5c
 class ItemOrder:
@@ -81,7 +88,8 @@ class AnnotatorBase(W.VBox):
         self.title, self.status, self.help = W.HTML(), W.HTML(), W.HTML(layout=W.Layout(display='none'))
         self.keymap = keymap or KeyMap()
         self.keyboard = None
-        self._rendering = False
+        self.updating = Updating() # true while the annotator sets its widgets itself: observers then save nothing
+        self.shown_class = None    # the class a class filter shows, `None` for all
         self.navigator.observe(lambda c: self._show_position(c.new), 'index')
         self.navigator.on_next_unannotated(lambda *_: self.next_unannotated())
 
@@ -114,20 +122,13 @@ def count_annotated(self:AnnotatorBase) -> int:
     return sum(a.is_annotated(self.order[p]) for p in range(len(self.order)))
 
 # %% ../../nbs/10_annotator_base.ipynb #af07e0e6
-@contextmanager
-def _rendering(annotator):
-    "Mark that widgets are being set by the annotator itself, so their observers do not save."
-    annotator._rendering, old = True, annotator._rendering
-    try: yield
-    finally: annotator._rendering = old
-
 @patch
 def _show_position(self:AnnotatorBase, position:int):
     if not len(self.order): return
     self.item = self.order[position]
     self.value = self.annotations.get(self.item)
     self.title.value = self._title_html()
-    with _rendering(self): self.render(self.item, self.value)
+    with self.updating: self.render(self.item, self.value)
 
 @patch
 def _title_html(self:AnnotatorBase) -> str:
@@ -147,27 +148,31 @@ def refresh(self:AnnotatorBase):
 # %% ../../nbs/10_annotator_base.ipynb #d6c18d25
 @patch
 def set_value(self:AnnotatorBase, value:Any):
-    "Check `value`, save it for the current item at once, and update the progress."
-    if self._rendering: return
+    "Check `value` and save it for the current item at once (`None` removes the annotation); update the progress."
+    if self.updating: return
     if self.annotations.read_only:
         self.message('explore is read-only: nothing is saved'); return
-    value = self.output.validate(value, self.classes) if not self.is_empty(value) else None
+    if value is not None: value = self.output.validate(value, self.classes)
     was = self.value is not None   # the value shown: no need to read it again
     self.annotations.put(self.item, value)
-    self.value = value if value is not None else self.annotations.get(self.item)
-    self.navigator.annotated += int(self.value is not None) - int(was)
-    self.message('saved' if value is not None else 'annotation removed')
+    self.value = value
+    self.navigator.annotated += int(value is not None) - int(was)
+    self.message('annotation removed' if value is None else 'saved: none of these apply' if self.is_empty(value) else 'saved')
 
 def _is_empty(value) -> bool:
-    if value is None: return True
     if isinstance(value, (list, tuple)): return len(value) == 0
     if isinstance(value, dict) and 'bbox' in value: return len(value['bbox']) == 0
     return False
 
 @patch
 def is_empty(self:AnnotatorBase, value:Any) -> bool:
-    "Whether `value` means no annotation, so that `set_value` removes the item's record (a task may say otherwise)."
+    "Whether `value` is an empty answer (\"nothing applies\", no boxes): stored like any value, and counted as annotated."
     return _is_empty(value)
+
+@patch
+def clear(self:AnnotatorBase):
+    "Remove the annotation of the shown item: it counts as not annotated again (undoable)."
+    self.set_value(None)
 
 @patch
 def message(self:AnnotatorBase, text:str, error:bool=False):
@@ -181,7 +186,7 @@ def _bind_actions(self:AnnotatorBase):
     on = self.keyboard.on_action
     on('next', self.next); on('prev', self.prev); on('confirm', self.confirm)
     on('undo', self.undo); on('redo', self.redo); on('help', self.toggle_help)
-    on('next_unannotated', self.next_unannotated)
+    on('next_unannotated', self.next_unannotated); on('clear', self.clear)
 
 @patch
 def next(self:AnnotatorBase):
@@ -230,23 +235,37 @@ def next_unannotated(self:AnnotatorBase) -> bool:
 # %% ../../nbs/10_annotator_base.ipynb #dd160c4c
 @patch
 def undo(self:AnnotatorBase):
-    "Undo this author's latest change, and show the item it touched."
+    "Undo this author's latest step in this task, and show the first item it touched."
     self._history_step('undo')
 
 @patch
 def redo(self:AnnotatorBase):
-    "Redo the change undone last."
+    "Redo the step undone last."
     self._history_step('redo')
 
 @patch
 def _history_step(self:AnnotatorBase, which:str):
     store = self.annotations.store
     if store is None: self.message(f'nothing to {which} in explore'); return
-    record = getattr(store, which)()
-    if record is None: self.message(f'nothing to {which}'); return
+    records = getattr(store, which)()
+    if not records:
+        keeps = getattr(store, 'keeps_history', True)
+        self.message(f'nothing to {which}' + ('' if keeps else " in this session (a JSON store keeps no history: use store='sqlite')")); return
+    self.undone(records)
+    with self.updating:   # the move is the undo's, not the user's: nothing is answered on the way
+        if not self.go_to(records[0].item): self.refresh()
+    more = f' and {len(records) - 1} more' if len(records) > 1 else ''
+    self.message(f'{which}: {self.describe(records[0])}{more}')
+
+@patch
+def undone(self:AnnotatorBase, records:list):
+    "Called with the store's `records` after an undo or redo changed them, before the first is shown: recount."
     self.navigator.annotated = self.count_annotated()
-    if not self.go_to(record.item): self.refresh()
-    self.message(f'{which}: {record.item}')
+
+@patch
+def describe(self:AnnotatorBase, record) -> str:
+    "How the status line names the change of `record` (an undo or redo): its item."
+    return record.item
 
 # %% ../../nbs/10_annotator_base.ipynb #ae7135b8
 def press(annotator:AnnotatorBase, key:str, ctrl:bool=False, shift:bool=False, alt:bool=False):
@@ -264,48 +283,219 @@ def set_order(self:AnnotatorBase, order:ItemOrder, position:int=0):
         self.navigator.index = min(position, max(len(order) - 1, 0))
     self.start(self.navigator.index)
 
-# %% ../../nbs/10_annotator_base.ipynb #78bc228f
-from ..base import Settings
-from ..storage import open_store, read_annotations_json
-from ..media import FolderSource
+# %% ../../nbs/10_annotator_base.ipynb #40979d84
+def items_with_classes(source:ItemSource, # the items
+                       values:dict, # item -> value
+                       classes:Sequence[str], # the classes wanted
+                       output:Output) -> list[int]: # says which classes a value names
+    "Source positions of the items whose value names one of `classes`."
+    wanted = set(classes)
+    return [i for i in range(len(source)) if wanted & output.classes_in(values.get(source[i]))]
 
+# %% ../../nbs/10_annotator_base.ipynb #ab5e9c80
+class ClassFilter(W.Dropdown):
+    "A drop-down that narrows an annotator to the items whose value names one class (or any of `classes`)."
+    def __init__(self, annotator:AnnotatorBase, # the annotator to narrow
+                 values:dict, # item -> value, read for the classes
+                 classes:Sequence[str]): # the classes offered
+        super().__init__(options=[('all classes', None)] + [(c, c) for c in classes], value=None, description='class')
+        self.annotator, self.values, self.all_classes = annotator, values, list(classes)
+        self.observe(lambda c: self.apply(c.new), 'value')
+
+    def apply(self, cls:str|None):
+        "Show the items naming `cls` (any of the filter's classes when `None`)."
+        src = self.annotator.order.source
+        self.annotator.shown_class = cls
+        wanted = self.all_classes if cls is None else [cls]
+        self.annotator.set_order(ItemOrder(src, items_with_classes(src, self.values, wanted, self.annotator.output)))
+
+# %% ../../nbs/10_annotator_base.ipynb #77484183
+class ImproveBase(W.VBox):
+    "Improve a task class by class: a class picker, a grid of the class's entries with marks, and a status line."
+    def __init__(self, source:ItemSource, # the items
+                 annotations:Annotations, # values read (store over ground truth) and written (store)
+                 output:Output, # checks values
+                 classes:Sequence[str], # the classes to review
+                 thumbnail, # entry -> encoded image bytes for the grid
+                 n_rows:int=3, n_cols:int=4, # grid shape
+                 thumb_size:int=100, # width and height of a grid cell, in pixels
+                 items:Sequence[str]|None=None): # review only these items (e.g. the disputed ones); default all
+        super().__init__()
+        self.source, self.annotations, self.output, self.classes = source, annotations, output, list(classes)
+        self.items = list(items) if items is not None else None
+        self.updating = Updating()
+        self.class_picker = W.Dropdown(options=self.classes, description='class')
+        self.grid = ThumbnailGrid(n_rows, n_cols, thumbnail=thumbnail, caption=self.caption, width=thumb_size, height=thumb_size)
+        self.status = W.HTML()
+        self.class_picker.observe(lambda c: self.show_class(c.new), 'value')
+        self.children = [self.class_picker, self.grid, self.status]
+
+    def entries(self, cls:str) -> list:
+        "The grid entries of class `cls`, the most doubtful first: implemented by each task."
+        raise NotImplementedError(f"{type(self).__name__} must implement entries(cls)")
+
+    def caption(self, entry) -> str:
+        "The caption of `entry` on the grid."
+        return str(entry)
+
+# %% ../../nbs/10_annotator_base.ipynb #1d29cf7b
+@patch
+def values(self:ImproveBase) -> dict:
+    "The values under review: the store's, else the ground truth's, of `items` (default every item with one)."
+    a = self.annotations
+    if self.items is not None: return {it: v for it in self.items if (v := a.get(it)) is not None}
+    values = dict(a.ground_truth)
+    if a.store is not None: values.update(a.store.items())
+    return values
+
+@patch
+def show_class(self:ImproveBase, cls:str|None=None):
+    "Fill the grid with the entries of `cls` (default: the class picked), page 0, no marks."
+    cls = self.class_picker.value if cls is None else cls
+    entries = self.entries(cls)
+    with self.updating:
+        self.grid.items = entries
+        self.grid.page = 0
+        self.grid.selected = type(self.grid.selected)()
+    self.status.value = f'{len(entries):,} of class <b>{html.escape(str(cls))}</b>: mark the wrong ones'
+    return entries
+
+@patch
+def marked(self:ImproveBase) -> list:
+    "The marked entries, in grid order."
+    return [e for e in self.grid.items if e in self.grid.selected]
+
+@patch
+def refresh(self:ImproveBase):
+    "Show the picked class again, from the stored values."
+    self.show_class()
+
+# %% ../../nbs/10_annotator_base.ipynb #78bc228f
 class Task:
-    "The project side of a task: items from `input`, ground truth and results store from `settings`."
-    def __init__(self, input, output:Output, settings:Settings, source:ItemSource|None=None):
+    "The project side of a task: its items, ground truth and results store, and its three phases."
+    name:str = '' # the name the app and `ipyannotator serve --task` know it by (e.g. 'labels')
+
+    def __init__(self, input:Input, # what the items are
+                 output:Output, # what an annotation is
+                 settings:Settings, # where the project lives
+                 source:ItemSource|None=None): # the items, instead of `make_source()` (e.g. a numpy stack)
         self.input, self.output, self.settings = input, output, settings
         self._source, self._store = source, None
 
     @property
-    def image_root(self):
+    def classes(self) -> list[str]|None:
+        "The classes of the output, `None` for an output without classes."
+        classes = getattr(self.output, 'classes', None) or getattr(self.output, 'class_labels', None)
+        return list(classes) if classes else None
+
+    @property
+    def task_name(self) -> str:
+        "The name its annotations are stored under in the project (the output's `task`, else derived from its classes)."
+        return self.output.task_name(self.classes)
+
+    @property
+    def image_root(self) -> Path:
         "Folder of the items."
         return self.settings.project_path/getattr(self.input, 'image_dir', self.settings.image_dir)
 
-    @property
-    def source(self) -> ItemSource:
-        "The items (listed on first use)."
-        if self._source is None: self._source = self._make_source()
-        return self._source
-
-    def _make_source(self) -> ItemSource:
+    def make_source(self) -> ItemSource:
+        "The items of the task, listed lazily: the images in the input's folder; a task of other items overrides it."
         if not self.image_root.is_dir():
             raise FileNotFoundError(f"image folder {str(self.image_root)!r} not found: check Settings.project_path and the input's image_dir")
         return FolderSource(self.image_root)
 
-    def ground_truth(self) -> dict:
-        "The ground-truth annotations (`settings.ground_truth_path`), empty when there is no such file."
-        path = self.settings.ground_truth_path
-        return read_annotations_json(path, image_root=self.image_root) if path.exists() else {}
-
     @property
-    def store(self) -> Store:
-        "The results store (opened on first use)."
-        if self._store is None: self._store = open_store(self.settings)
-        return self._store
+    def source(self) -> ItemSource:
+        "The items (listed on first use)."
+        if self._source is None: self._source = self.make_source()
+        return self._source
 
-    def close(self):
-        "Close the results store."
-        if self._store is not None: self._store.close(); self._store = None
+# %% ../../nbs/10_annotator_base.ipynb #520777d0
+@patch
+def ground_truth(self:Task) -> dict:
+    "The ground-truth annotations (`settings.ground_truth_path`), empty when there is no such file."
+    path = self.settings.ground_truth_path
+    return read_annotations_json(path, image_root=self.image_root) if path.exists() else {}
 
-    def explore(self, *args, **kwargs): raise NotImplementedError
-    def create(self, *args, **kwargs): raise NotImplementedError
-    def improve(self, *args, **kwargs): raise NotImplementedError
+@patch(as_prop=True)
+def store(self:Task) -> Store:
+    "The results store, opened on first use under `task_name`; the values an older release kept for this kind of task move in."
+    if self._store is None:
+        store = open_store(self.settings, task=self.task_name)
+        claim = getattr(store, 'claim_legacy', None)
+        if claim is not None: claim(self.task_name, self.output.kind, self.accepts)
+        self._store = store
+    return self._store
+
+@patch
+def accepts(self:Task, value) -> bool:
+    "Whether `value` is a valid annotation of this task."
+    try: self.output.validate(value, self.classes); return True
+    except (TypeError, ValueError): return False
+
+@patch
+def close(self:Task):
+    "Close the results store."
+    if self._store is not None: self._store.close(); self._store = None
+
+# %% ../../nbs/10_annotator_base.ipynb #c7d352d9
+@patch
+def annotator(self:Task, order:ItemOrder, # the items of the phase, in order
+              annotations:Annotations, # what the phase reads and writes
+              step:AnnotatorStep): # the phase
+    "The annotator widget of a phase: implemented by each task (or override `explore`, `create` and `improve`)."
+    raise NotImplementedError(f"{type(self).__name__} must implement annotator(order, annotations, step), "
+                              "or explore(), create() and improve()")
+
+@patch
+def explore(self:Task):
+    "Browse the ground truth, read-only."
+    a = self.annotator(ItemOrder(self.source), Annotations(ground_truth=self.ground_truth()), AnnotatorStep.EXPLORE)
+    a.start()
+    return a
+
+@patch
+def create(self:Task, order:Sequence[int]|None=None): # source positions to annotate, in this order (default: all)
+    "Annotate into the results store, resuming at the first item without a value."
+    a = self.annotator(ItemOrder(self.source, order), Annotations(self.store), AnnotatorStep.CREATE)
+    a.start(a.first_unannotated())
+    return a
+
+@patch
+def improve(self:Task, items:Sequence[str]|None=None): # review these items (e.g. the disputed ones); default: those with a value
+    "Review and fix the values of the items that have one (the store's, else the ground truth's)."
+    annotations = Annotations(self.store, self.ground_truth())
+    if items is None: items = set(annotations.ground_truth) | set(self.store.annotated())
+    wanted = set(items)
+    order = ItemOrder(self.source, [i for i, it in enumerate(self.source) if it in wanted])
+    a = self.annotator(order, annotations, AnnotatorStep.IMPROVE)
+    a.start()
+    return a
+
+# %% ../../nbs/10_annotator_base.ipynb #d03db87f
+@dataclass
+class AppSetup:
+    "What the app needs to build a task: its input and output, and the arguments of its phases and `Settings`."
+    input:Input # what the items are
+    output:Output # what an annotation is
+    phase_options:dict = field(default_factory=dict) # keyword arguments of explore, create and improve (e.g. a question)
+    settings_options:dict = field(default_factory=dict) # `Settings` fields (e.g. `label_dir`, `project_file`)
+
+@patch(cls_method=True)
+def app_arguments(cls:Task, parser:argparse._ActionsContainer):
+    "Add the command-line options of this task to `parser` (an argument group of `ipyannotator serve`)."
+
+@patch(cls_method=True)
+def from_app(cls:Task, project:Path, # the project folder
+             options:dict) -> AppSetup: # the task's command-line options, by `dest`
+    "The input and output of this task on `project` with `options`: implemented by each task the app serves."
+    raise NotImplementedError(f"{cls.__name__} cannot be served by the app: give it a from_app(project, options) class method")
+
+@patch(cls_method=True)
+def app_demo(cls:Task, folder:Path) -> tuple[Path, dict]:
+    "Make a demo project in `folder`: return the project folder and the options to serve it with."
+    raise NotImplementedError(f"{cls.__name__} has no demo data set: serve it on a project of yours")
+
+def comma_list(text:str|None) -> list[str]:
+    "The names in the comma-separated `text` (a command-line option), stripped, empty ones left out."
+    return [t.strip() for t in (text or '').split(',') if t.strip()]

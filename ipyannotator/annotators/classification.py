@@ -4,6 +4,8 @@
 
 # %% ../../nbs/11_classification.ipynb #bb2d6c02
 from __future__ import annotations
+import html, json
+from pathlib import Path
 from typing import Sequence
 import numpy as np
 import ipywidgets as W
@@ -12,12 +14,13 @@ from ..base import AnnotatorStep, Settings
 from ..mltypes import InputImage, OutputImageLabel, OutputLabel
 from ..media import FolderSource, ImageLoader, IMAGE_EXTENSIONS
 from ..canvas import ImageCanvas
-from ..widgets import LabelPicker, ThumbnailGrid
-from .base import AnnotatorBase, Annotations, ItemOrder, Task
+from ..widgets import LabelPicker
+from .base import (AnnotatorBase, Annotations, AppSetup, ClassFilter, ImproveBase, ItemOrder, Task,
+                                          comma_list, items_with_classes)
 
 # %% auto #0
-__all__ = ['label_folder', 'class_names', 'class_images', 'ClassificationAnnotator', 'items_with_classes', 'ClassFilter',
-           'doubt_order', 'ClassificationImprove', 'ClassificationTask']
+__all__ = ['label_folder', 'class_names', 'class_images', 'ClassificationAnnotator', 'doubt_order', 'ClassificationImprove',
+           'ClassificationTask']
 
 # %% ../../nbs/11_classification.ipynb #f040a11b
 def label_folder(output, settings:Settings):
@@ -66,6 +69,9 @@ class ClassificationAnnotator(AnnotatorBase):
         keys = W.HBox([self.canvas, self.picker.buttons])
         self._layout(W.VBox([self.picker.filter, keys]), keys=keys)
         for n in range(1, 10): self.keyboard.on_action(f'label_{n}', lambda n=n: self._pick(n))
+        self.keymap.bind('0', 'none_apply', 'none of these labels apply (an answer: the item counts as annotated)')
+        self.help.value = self.keymap.help_html()
+        self.keyboard.on_action('none_apply', self.none_apply)
 
 # %% ../../nbs/11_classification.ipynb #fccba91f
 @patch
@@ -80,25 +86,12 @@ def _pick(self:ClassificationAnnotator, n:int):
     if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
     self.picker.pick(n)
 
-# %% ../../nbs/11_classification.ipynb #1c31acc8
-def items_with_classes(source, values:dict, classes:Sequence[str]) -> list[int]:
-    "Source positions of the items whose labels include one of `classes`."
-    wanted = set(classes)
-    return [i for i in range(len(source)) if wanted & set(values.get(source[i]) or [])]
-
-# %% ../../nbs/11_classification.ipynb #3811f603
-class ClassFilter(W.Dropdown):
-    "A drop-down that narrows an annotator to the items of one class (or all of `classes`)."
-    def __init__(self, annotator:AnnotatorBase, values:dict, classes:Sequence[str]):
-        super().__init__(options=[('all classes', None)] + [(c, c) for c in classes], description='class')
-        self.annotator, self.values, self.all_classes = annotator, values, list(classes)
-        self.observe(lambda c: self.apply(c.new), 'value')
-
-    def apply(self, cls:str|None):
-        "Show the items of `cls` (of all the filter's classes when `None`)."
-        wanted = self.all_classes if cls is None else [cls]
-        src = self.annotator.order.source
-        self.annotator.set_order(ItemOrder(src, items_with_classes(src, self.values, wanted)))
+@patch
+def none_apply(self:ClassificationAnnotator):
+    "Answer that none of the labels applies: an empty answer, saved like any other."
+    if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
+    self.picker.value = []
+    if self.value != []: self.set_value([])
 
 # %% ../../nbs/11_classification.ipynb #a2c105c0
 def doubt_order(items:Sequence[str], label:str, classes:Sequence[str], predictions:dict|None) -> list[str]:
@@ -108,71 +101,63 @@ def doubt_order(items:Sequence[str], label:str, classes:Sequence[str], predictio
     return sorted(items, key=lambda it: (predictions[it][k] if it in predictions else 1.0, it))
 
 # %% ../../nbs/11_classification.ipynb #983f4634
-class ClassificationImprove(W.VBox):
+class ClassificationImprove(ImproveBase):
     "Per class, a grid of its items: mark the wrong ones and relabel them in place."
     def __init__(self,
                  source, # the items
                  input:InputImage, # thumbnail size comes from here
+                 output, # `OutputLabel` or `OutputImageLabel`
                  annotations:Annotations, # labels read (store over ground truth) and written (store)
                  classes:Sequence[str], # class names
                  images:dict|None=None, # class -> display image, for image labels
                  n_rows:int=3, n_cols:int=4, # grid shape
                  predictions:dict|None=None, # item -> class probabilities, to show doubtful items first
                  items:Sequence[str]|None=None): # review only these items (e.g. the disputed ones); default all
-        super().__init__()
-        self.source, self.annotations, self.classes, self.predictions = source, annotations, list(classes), predictions
-        self.items = list(items) if items is not None else None
         self.loader = ImageLoader(source, input.image_width, input.image_height)
-        self.class_picker = W.Dropdown(options=self.classes, description='class')
-        self.grid = ThumbnailGrid(n_rows, n_cols, thumbnail=lambda it: self.loader.thumbnail(it, input.image_width, input.image_height))
+        thumbnail = lambda it: self.loader.thumbnail(it, input.image_width, input.image_height)
+        super().__init__(source, annotations, output, classes, thumbnail, n_rows, n_cols, items=items)
+        self.predictions = predictions
         self.new_label = LabelPicker(self.classes, images=images)
         self.relabel_button = W.Button(description='Relabel selected', icon='check')
-        self.status = W.HTML()
         self.relabel_button.on_click(lambda _: self.relabel())
-        self.class_picker.observe(lambda c: self.show_class(c.new), 'value')
         self.children = [self.class_picker, self.grid, W.HTML('<b>right label:</b>'), self.new_label, self.relabel_button, self.status]
         self.show_class(self.class_picker.value)
 
+    def entries(self, label:str) -> list[str]:
+        "The items labelled `label`, those the model doubts most first."
+        return doubt_order([it for it, v in self.values().items() if label in v], label, self.classes, self.predictions)
+
 # %% ../../nbs/11_classification.ipynb #d48674db
 @patch
-def labels(self:ClassificationImprove) -> dict:
-    "Current labels of the items under review: the store's, else the ground truth's."
-    items = self.items if self.items is not None else (self.source[i] for i in range(len(self.source)))
-    return {item: self.annotations.get(item) for item in items}
-
-@patch
-def show_class(self:ClassificationImprove, label:str):
-    "Fill the grid with the items labelled `label`."
-    items = [it for it, v in self.labels().items() if v and label in v]
-    self.grid.items = doubt_order(items, label, self.classes, self.predictions)
-    self.grid.page = 0
-    self.grid.selected = type(self.grid.selected)()
-    self.status.value = f'{len(items)} items labelled <b>{label}</b>'
-
-@patch
 def relabel(self:ClassificationImprove):
-    "Give the selected items the label picked below the grid, and save it at once."
-    new, marked = list(self.new_label.value), list(self.grid.selected)
+    "Give the marked items the label picked below the grid, and save it at once."
+    new, marked = list(self.new_label.value), self.marked()
     if not new: self.status.value = 'pick the right label first'; return
     if not marked: self.status.value = 'mark the wrong items first'; return
-    for item in marked: self.annotations.put(item, new)
-    self.show_class(self.class_picker.value)
-    self.status.value = f'relabelled {len(marked)} items as <b>{new[0]}</b>'
+    for item in marked: self.annotations.put(item, self.output.validate(new, self.classes))
+    self.show_class()
+    self.status.value = f'relabelled {len(marked)} items as <b>{html.escape(new[0])}</b>'
 
 # %% ../../nbs/11_classification.ipynb #9e9575f0
 class ClassificationTask(Task):
     "Image classification on a project: `explore`, `create`, `improve`."
+    name = 'labels'
     def __init__(self, input, output, settings, source=None):
         super().__init__(input, output, settings, source)
-        self.classes = class_names(output, settings)
-        self.images = class_images(output, settings, self.classes)
+        self._classes = class_names(output, settings)
+        self.images = class_images(output, settings, self._classes)
+
+    @property
+    def classes(self) -> list[str]:
+        "The class names: the output's labels, or the names of the class images."
+        return self._classes
 
     def explore(self, k:int|None=None, # show the first `k` classes only
                 classes:Sequence[str]|None=None): # or these classes only
         "Browse the ground truth, read-only, optionally restricted to some classes."
         gt = self.ground_truth()
         shown = list(classes) if classes else self.classes[:k] if k else self.classes
-        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown)) if (k or classes) else ItemOrder(self.source)
+        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output)) if (k or classes) else ItemOrder(self.source)
         a = ClassificationAnnotator(order, self.input, self.output, Annotations(ground_truth=gt), shown, self.images,
                                     step=AnnotatorStep.EXPLORE)
         a.class_filter = ClassFilter(a, gt, shown)
@@ -197,7 +182,33 @@ class ClassificationTask(Task):
                 raise ValueError(f"predictions must have shape (items, classes) = {(len(self.source), len(self.classes))}, got {predictions.shape}")
             predictions = {self.source[i]: predictions[i] for i in range(len(self.source))}
         shown = self.ground_truth() if values is None else values
-        return ClassificationImprove(self.source, self.input, Annotations(self.store, shown), self.classes,
+        return ClassificationImprove(self.source, self.input, self.output, Annotations(self.store, shown), self.classes,
                                      self.images, n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols,
                                      predictions=predictions, items=items)
 
+# %% ../../nbs/11_classification.ipynb #bbf9a574
+@patch(cls_method=True)
+def app_arguments(cls:ClassificationTask, parser):
+    "Options of `ipyannotator serve --task labels`."
+    parser.add_argument('--labels', help='comma-separated text labels')
+    parser.add_argument('--label-dir', help='folder of one image per class, in the project (default: class_images if present)')
+    parser.add_argument('--multi', action='store_true', default=None, help='several labels per item')
+
+@patch(cls_method=True)
+def from_app(cls:ClassificationTask, project:Path, options:dict) -> AppSetup:
+    "Text labels from `labels`, else class images from `label_dir` (default: the project's `class_images`)."
+    labels, label_dir, multi = comma_list(options.get('labels')), options.get('label_dir'), bool(options.get('multi'))
+    if labels and label_dir: raise ValueError("--labels and --label-dir both give the classes: pass one of them")
+    if not labels and not label_dir and (Path(project)/'class_images').is_dir(): label_dir = 'class_images'
+    if not labels and not label_dir:
+        raise ValueError("no classes: pass --labels a,b,c, or --label-dir with one image per class")
+    output = OutputLabel(labels, multi=multi) if labels else OutputImageLabel(label_dir, 60, 60, multi=multi)
+    return AppSetup(InputImage(options.get('image_dir') or 'images', 500, 400), output,
+                    settings_options={'label_dir': label_dir} if label_dir else {})
+
+@patch(cls_method=True)
+def app_demo(cls:ClassificationTask, folder:Path) -> tuple[Path, dict]:
+    "The artificial classification set (coloured shapes, one class image per shape)."
+    from ipyannotator.datasets import DS, get_settings
+    s = get_settings(DS.ARTIFICIAL_CLASSIFICATION, Path(folder))
+    return s.project_path, {'label_dir': s.label_dir, 'image_dir': s.image_dir, 'ground_truth': str(s.ground_truth_path.resolve())}

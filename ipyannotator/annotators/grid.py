@@ -4,16 +4,18 @@
 
 # %% ../../nbs/13_grid.ipynb #7c5b6e84
 from __future__ import annotations
-import html
+import html, json
+from pathlib import Path
 from typing import Sequence
 import numpy as np
 import ipywidgets as W
 from fastcore.basics import patch
-from ..base import AnnotatorStep
+from ..base import AnnotatorStep, atomic_write
+from ..storage import read_annotations_json
 from ..mltypes import InputImage, OutputGridBox
 from ..media import ImageLoader
 from ..widgets import DEFAULT_KEYS, KeyMap, ThumbnailGrid
-from .base import AnnotatorBase, Annotations, ItemOrder, Task, _rendering
+from .base import AnnotatorBase, Annotations, AppSetup, ItemOrder, Task
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'answers_from_labels', 'check_answers', 'GridAnnotator', 'GridTask']
@@ -78,7 +80,7 @@ class GridAnnotator(AnnotatorBase):
         self.grid.disabled = annotations.read_only
         for b in (self.grid.prev_button, self.grid.next_button): b.layout.display = 'none'   # the navigator pages
         self.navigator.prev_button.tooltip, self.navigator.next_button.tooltip = 'previous page (PageUp)', 'next page (PageDown)'
-        self._page, self._cursor_to, self._commit_on_leave, self._complete = None, 0, True, set()
+        self._page, self._cursor_to, self._complete = None, 0, set()
         self.grid.observe(self._on_selected, 'selected')
         self.grid.on_click(self._on_click)
         self._layout(W.VBox([self.question, self.grid]))
@@ -105,7 +107,7 @@ def _all_values(self:GridAnnotator) -> dict:
 def _load(self:GridAnnotator, order:ItemOrder):
     self.order, self._page = order, None
     values, items = self._all_values(), [order[p] for p in range(len(order))]
-    with _rendering(self):
+    with self.updating:
         self.grid.items = items
         self.grid.selected = {it for it in items if _is_yes(values.get(it))}
     self._complete = {p for p in range(self.grid.n_pages) if items and all(values.get(it) is not None for it in self._items_of(p))}
@@ -132,10 +134,10 @@ def _recheck(self:GridAnnotator, page:int):
 @patch
 def _show_position(self:GridAnnotator, page:int):
     if not len(self.order): return
-    if self._page is not None and page != self._page and self._commit_on_leave: self.answer_page(self._page)
+    if self._page is not None and page != self._page and not self.updating: self.answer_page(self._page)  # not when undo moves
     self._page, items = page, self._items_of(page)
     yes = {it for it in items if _is_yes(self.annotations.get(it))}
-    with _rendering(self):
+    with self.updating:
         self.grid.page = page
         self.grid.selected = (self.grid.selected - set(items)) | yes
         self.grid.cursor = min(self.grid.cursor if self._cursor_to is None else self._cursor_to, len(items) - 1)
@@ -163,28 +165,25 @@ def _caption(self:GridAnnotator, item:str) -> str:
 
 # %% ../../nbs/13_grid.ipynb #c92abbe2
 @patch
-def _write(self:GridAnnotator, item:str, yes:bool) -> bool:
-    "Save the answer `yes` for `item` unless the store holds it already; return whether it wrote."
-    value = self.output.validate({'answer': yes})
-    if self.annotations.store.get(item) == value: return False
-    self.annotations.put(item, value)
-    return True
+def _answer(self:GridAnnotator, items:Sequence[str], yes:set) -> int:
+    "Save the answers of `items` (*yes* for those in `yes`) as one undoable step; return how many changed."
+    return len(self.annotations.apply({it: self.output.validate({'answer': it in yes}) for it in items}))
 
 @patch
 def _on_selected(self:GridAnnotator, change):
-    if self._rendering or self.annotations.read_only: return
+    if self.updating or self.annotations.read_only: return
     changed = sorted(set(change.old) ^ set(change.new))
-    n = sum(self._write(it, it in change.new) for it in changed)
+    n = self._answer(changed, change.new)
     for pos in {self.order.position(it) for it in changed} - {None}: self._recheck(pos // self.grid.page_size)
     self._show_cursor()
     if changed: self.message(f'saved {n} answer{"s"[:n != 1]}')
 
 @patch
 def answer_page(self:GridAnnotator, page:int|None=None) -> int:
-    "Answer every item of `page` (default: the one shown): *yes* if selected, else *no*; return how many answers were written."
+    "Answer every item of `page` (default: the one shown), *yes* if selected, else *no*, as one undoable step; return how many changed."
     if self.annotations.read_only: return 0
     page = self.navigator.index if page is None else page
-    n = sum(self._write(it, it in self.grid.selected) for it in self._items_of(page))
+    n = self._answer(self._items_of(page), self.grid.selected)
     self._recheck(page)
     return n
 
@@ -276,19 +275,15 @@ def next_unannotated(self:GridAnnotator) -> bool:
     self.message('every other page is answered'); return False
 
 @patch
-def _history_step(self:GridAnnotator, which:str):
-    store = self.annotations.store
-    if store is None: self.message(f'nothing to {which} in explore'); return
-    record = getattr(store, which)()
-    if record is None: self.message(f'nothing to {which}'); return
-    self._commit_on_leave = False
-    try:
-        if not self.go_to(record.item): self.refresh()
-    finally: self._commit_on_leave = True
-    pos = self.order.position(record.item)
-    if pos is not None: self._recheck(pos // self.grid.page_size)
-    answer = 'not answered' if record.value is None else 'yes' if _is_yes(record.value) else 'no'
-    self.message(f'{which}: {record.item} is {answer}')
+def undone(self:GridAnnotator, records:list):
+    "After an undo or redo: count the pages of the `records` as answered or not again."
+    for page in {pos // self.grid.page_size for r in records if (pos := self.order.position(r.item)) is not None}:
+        self._recheck(page)
+
+@patch
+def describe(self:GridAnnotator, record) -> str:
+    "The item of `record` and its answer now, for the status line."
+    return f"{record.item} is {'not answered' if record.value is None else 'yes' if _is_yes(record.value) else 'no'}"
 
 @patch
 def set_order(self:GridAnnotator, order:ItemOrder, position:int=0):
@@ -376,3 +371,30 @@ def improve(self:GridTask, question:str|None=None, # shown above the grid
 def _with_answer(source, values:dict, answer:bool) -> list[int]:
     "Source positions of the items answered `answer` in `values`."
     return [i for i in range(len(source)) if (v := values.get(source[i])) is not None and _is_yes(v) == answer]
+
+# %% ../../nbs/13_grid.ipynb #fbd3ab8d
+GridTask.name = 'grid'
+
+@patch(cls_method=True)
+def app_arguments(cls:GridTask, parser):
+    "Options of `ipyannotator serve --task grid`."
+    parser.add_argument('--question', help="a yes/no question: pick the matching images on pages of thumbnails")
+
+@patch(cls_method=True)
+def from_app(cls:GridTask, project:Path, options:dict) -> AppSetup:
+    "A grid of 120 x 120 thumbnails asking `question`."
+    question = (options.get('question') or '').strip()
+    if not question: raise ValueError("a grid needs its question: pass --question 'Does it show a cat?'")
+    return AppSetup(InputImage(options.get('image_dir') or 'images', 120, 120), OutputGridBox(task=f'grid:{question}'),
+                    phase_options={'question': question})
+
+@patch(cls_method=True)
+def app_demo(cls:GridTask, folder:Path) -> tuple[Path, dict]:
+    "The artificial classification set, asking which images show a circle (the ground truth from its labels)."
+    from ipyannotator.datasets import DS, get_settings
+    s = get_settings(DS.ARTIFICIAL_CLASSIFICATION, Path(folder))
+    path = s.project_path/'circles.json'
+    if not path.exists():
+        answers = answers_from_labels(read_annotations_json(s.ground_truth_path, image_root=s.image_path), ['circle.jpg'])
+        atomic_write(path, json.dumps(answers))
+    return s.project_path, {'question': 'Does it show a circle?', 'image_dir': s.image_dir, 'ground_truth': str(path.resolve())}

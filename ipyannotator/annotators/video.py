@@ -4,6 +4,8 @@
 
 # %% ../../nbs/15_video.ipynb #2b2d2176
 from __future__ import annotations
+import json
+from pathlib import Path
 from typing import Sequence
 import numpy as np
 import ipywidgets as W
@@ -14,8 +16,10 @@ from ..mltypes import InputImage, OutputVideoBbox
 from ..media import VideoSource
 from ..canvas import box_to_canvas
 from ..tracks import VideoTracks
-from .base import Annotations, ItemOrder, Task
-from .bbox import BoxEditor, BboxAnnotator, bbox_keymap, boxes_of, class_colour, draw_overlay
+from .base import Annotations, AppSetup, ItemOrder, Task, comma_list
+from .box_editor import BoxEditor, boxes_of
+from .box_drawing import class_colour, draw_overlay, _tags
+from .bbox_annotator import BboxAnnotator, bbox_keymap
 
 # %% auto #0
 __all__ = ['VIDEO_KEYS', 'TrackEditor', 'apply_edits', 'track_paths', 'draw_track_boxes', 'video_keymap', 'VideoAnnotator',
@@ -100,16 +104,6 @@ def track_paths(tracks:VideoTracks, ids:Sequence, frame:int, classes:Sequence[st
     return out
 
 # %% ../../nbs/15_video.ipynb #8052e72e
-def _draw_tags(layer, tags:Sequence[tuple], colour:str):
-    "Texts `(text, x, y)` white on `colour`, just above the point (inside the canvas at its top)."
-    tags = [(t, x, y - 15 if y >= 15 else y) for t, x, y in tags if t]
-    if not tags: return
-    layer.fill_style = colour
-    layer.fill_rects(np.array([x for _, x, _ in tags], float), np.array([y for _, _, y in tags], float),
-                     np.array([7.*len(t) + 6 for t, _, _ in tags]), np.full(len(tags), 15.))
-    layer.fill_style = '#ffffff'
-    for t, x, y in tags: layer.fill_text(t, x + 3, y + 12)
-
 def draw_track_boxes(layer, # an ipycanvas canvas (the annotation layer of `ImageCanvas`)
                      editor:TrackEditor, # the boxes of the frame and their state
                      classes:Sequence[str], # the classes, for the colours
@@ -139,7 +133,7 @@ def draw_track_boxes(layer, # an ipycanvas canvas (the annotation layer of `Imag
             if dashed: layer.set_line_dash([6, 4])
             layer.stroke_rects(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
             if dashed: layer.set_line_dash([])
-        _draw_tags(layer, [(text, x, y) for (x, y, _, _), text, _ in shown], colour)
+        _tags(layer, [(text, x, y) for (x, y, _, _), text, _ in shown], colour)
     layer.global_alpha = 1.0
 
 # %% ../../nbs/15_video.ipynb #8c8297a6
@@ -180,7 +174,6 @@ class VideoAnnotator(BboxAnnotator):
         self.editor = TrackEditor()
         self.editor.new_class, self.editor.read_only = self.classes[0], annotations.read_only
         self.tracks, self.video, self.review_id, self.full_order = None, None, None, order
-        self._history, self._future, self._syncing = [], [], False
         self._build_video(fps)
         self._wire_video()
 
@@ -216,9 +209,9 @@ def _build_video(self:VideoAnnotator, fps:float):
 def _wire_video(self:VideoAnnotator):
     self.play.observe(lambda c: self.play_step() if c.new > c.old else None, 'value')   # its stop button resets it to 0
     self.play.observe(lambda c: None if c.new else self._show_list(), 'playing')
-    self.video_picker.observe(lambda c: None if self._syncing or c.new is None else self.show_video(c.new), 'value')
+    self.video_picker.observe(lambda c: None if self.updating or c.new is None else self.show_video(c.new), 'value')
     self.track_list.observe(lambda c: self._redraw(), 'value')
-    self.review_picker.observe(lambda c: None if self._syncing else self.review_track(c.new), 'value')
+    self.review_picker.observe(lambda c: None if self.updating else self.review_track(c.new), 'value')
     actions = {'play': self.toggle_play, 'keyframe': self.keyframe, 'outside': self.toggle_outside, 'occluded': self.toggle_occluded,
                'join': self.join, 'split': self.split, 'trajectory': self.toggle_trajectory}
     for name, f in actions.items(): self.keyboard.on_action(name, f)
@@ -251,10 +244,8 @@ def _enter_video(self:VideoAnnotator, item:str):
     frames = self._frames_of(video)
     self.tracks = VideoTracks(frames, self.classes).load({f: self.annotations.get(f) for f in frames})
     self.video = video
-    self._syncing = True
-    try:
+    with self.updating:
         if video in self.video_picker.options: self.video_picker.value = video
-    finally: self._syncing = False
     self._show_tracks()
 
 # %% ../../nbs/15_video.ipynb #9a787e52
@@ -316,15 +307,13 @@ def _show_tracks(self:VideoAnnotator):
     "Fill the track list (and the review picker) with the tracks of the video, keeping what was picked."
     tr = self.tracks
     options = [(_track_text(tr, id), id) for id in tr.tracks]
-    self._syncing = True
-    try:
+    with self.updating:
         picked = tuple(i for i in self.track_list.value if i in tr)
         if list(self.track_list.options) != options: self.track_list.options = options
         self.track_list.value = picked
         review = [('every frame', None)] + options
         if list(self.review_picker.options) != review: self.review_picker.options = review
         self.review_picker.value = self.review_id if self.review_id in tr else None
-    finally: self._syncing = False
 
 # %% ../../nbs/15_video.ipynb #3427076d
 @patch
@@ -355,28 +344,17 @@ def _save(self:VideoAnnotator, what:str):
 
 # %% ../../nbs/15_video.ipynb #8be094fc
 @patch
-def _store_values(self:VideoAnnotator, values:dict, current:dict):
-    "Write `values` (`None`: remove) over the store's `current` values, and keep the count of annotated frames."
-    store, gt = self.annotations.store, self.annotations.ground_truth
-    puts = [(it, v) for it, v in values.items() if v is not None and v != current[it]]
-    dels = [it for it, v in values.items() if v is None and current[it] is not None]
-    if len(puts) == 1: store.put(*puts[0])
-    elif puts: store.put_many(puts)
-    for it in dels: store.delete(it)
-    shown = lambda it, v: (v is not None or gt.get(it) is not None) and self.order.position(it) is not None
-    self.navigator.annotated += sum(shown(it, values[it]) - shown(it, current[it]) for it in values)
-    self.value = self.annotations.get(self.item)
-
-@patch
 def _write(self:VideoAnnotator, frames:set):
-    "Write the values of `frames` (positions in the video) as `tracks` has them; remember what they were, for undo."
+    "Write `frames` (positions in the video) as `tracks` has them, as one store step; recount the annotated frames."
     if not frames: return
-    items = [self.tracks.frames[f] for f in sorted(frames)]
-    before = {it: self.annotations.store.get(it) for it in items}
-    after = {it: self.tracks.value(it) for it in items}
-    self._store_values(after, before)
-    self._history.append((self.item, before, after))
-    self._future.clear()
+    store, gt = self.annotations.store, self.annotations.ground_truth
+    items = [self.tracks.frames[f] for f in sorted(frames, key=lambda f: (f != self.frame, f))]
+    before = {it: store.get(it) for it in items}
+    changes = {it: v for it in items if (v := self.tracks.value(it)) != before[it]}
+    if changes: store.apply(changes)
+    shown = lambda it, v: (v is not None or gt.get(it) is not None) and self.order.position(it) is not None
+    self.navigator.annotated += sum(shown(it, v) - shown(it, before[it]) for it, v in changes.items())
+    self.value = self.annotations.get(self.item)
 
 # %% ../../nbs/15_video.ipynb #e644f74e
 @patch
@@ -395,16 +373,10 @@ def confirm(self:VideoAnnotator):
 
 # %% ../../nbs/15_video.ipynb #65d442e9
 @patch
-def _history_step(self:VideoAnnotator, which:str):
-    if self.annotations.read_only: self.message(f'nothing to {which} in explore'); return
-    source, target = (self._history, self._future) if which == 'undo' else (self._future, self._history)
-    if not source: self.message(f'nothing to {which}'); return
-    item, before, after = entry = source.pop()
-    self._store_values(before if which == 'undo' else after, after if which == 'undo' else before)
-    target.append(entry)
+def undone(self:VideoAnnotator, records:list):
+    "After an undo or redo changed the frames of `records`: read the tracks again from the store, and recount."
     self.tracks = None
-    if not self.go_to(item): self.refresh()
-    self.message(f'{which}: {len(before)} frames')
+    BboxAnnotator.undone(self, records)
 
 # %% ../../nbs/15_video.ipynb #029775f6
 @patch
@@ -535,9 +507,7 @@ def review_track(self:VideoAnnotator, id) -> bool:
     self.review_id = id
     order = ItemOrder(src, [src.index(f) for f in frames])
     self.set_order(order, order.position(item) or 0)
-    self._syncing = True
-    try: self.review_picker.value = id
-    finally: self._syncing = False
+    with self.updating: self.review_picker.value = id
     self.message(f'reviewing object {id}: {len(frames)} frames')
     return True
 
@@ -553,7 +523,8 @@ def _follow_review(self:VideoAnnotator):
 # %% ../../nbs/15_video.ipynb #91f684fb
 class VideoTask(Task):
     "Boxes that follow objects across the frames of videos: `explore` the ground truth, `create`, `improve` track by track."
-    def _make_source(self) -> VideoSource:
+    def make_source(self) -> VideoSource:
+        "The frames of the videos in the image folder (one sub-folder of frames per video, or the folder itself)."
         if not self.image_root.is_dir():
             raise FileNotFoundError(f"image folder {str(self.image_root)!r} not found: check Settings.project_path and the input's image_dir")
         return VideoSource(self.image_root)
@@ -584,3 +555,26 @@ class VideoTask(Task):
         a.start()
         if track is not None: a.review_track(track)
         return a
+
+# %% ../../nbs/15_video.ipynb #651531e0
+VideoTask.name = 'video'
+
+@patch(cls_method=True)
+def app_arguments(cls:VideoTask, parser):
+    "Options of `ipyannotator serve --task video`."
+    parser.add_argument('--video', help='comma-separated object classes: the image folder holds videos (a folder of frames each)')
+
+@patch(cls_method=True)
+def from_app(cls:VideoTask, project:Path, options:dict) -> AppSetup:
+    "Tracked boxes of the classes in `video` on 640 x 480 frames."
+    classes = comma_list(options.get('video'))
+    if not classes: raise ValueError("videos need the classes of their objects: pass --video car,person")
+    return AppSetup(InputImage(options.get('image_dir') or 'images', 640, 480), OutputVideoBbox(classes))
+
+@patch(cls_method=True)
+def app_demo(cls:VideoTask, folder:Path) -> tuple[Path, dict]:
+    "The artificial video set (moving shapes, one passing behind a pillar)."
+    from ipyannotator.datasets import DS, MANIFEST, get_settings
+    s = get_settings(DS.ARTIFICIAL_VIDEO, Path(folder))
+    classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
+    return s.project_path, {'video': ','.join(classes), 'image_dir': s.image_dir, 'ground_truth': str(s.ground_truth_path.resolve())}
