@@ -98,6 +98,7 @@ FAILED=0
 cat > "$WORK/render.py" <<'PY'
 "Process the run notebooks for docs (nbdev) and write HTML pages (nbconvert). Usage: render.py OUT ALL JOBS"
 import html as html_lib, re, sys
+from nbdev.doclinks import _nbpath2html
 import yaml
 from traitlets.config import Config
 from pathlib import Path
@@ -169,7 +170,8 @@ def main():
         html, _ = exporter.from_notebook_node(nb)
         up = '../'*(len(n.parts) - 1)
         html = html.replace(site, up or './')                       # links to the doc site become relative
-        html = re.sub(r'href="(?!https?:)([^"#]+)\.ipynb(#[^"]*)?"', r'href="\1.html\2"', html)
+        html = re.sub(r'href="(?!https?:)([^"#]+\.ipynb)(#[^"]*)?"',   # named as nbdev names pages: 56_x.ipynb -> x.html
+                      lambda m: f'href="{_nbpath2html(Path(m[1])).as_posix()}{m[2] or ""}"', html)
         (out/n).parent.mkdir(parents=True, exist_ok=True)
         (out/n).write_text(html, encoding='utf-8')
     print(f'== docs: {len(pages)} page(s) in {out}')

@@ -130,7 +130,10 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
     p = argparse.ArgumentParser(prog='ipyannotator', description='Serve the ipyannotator app with Voila on 127.0.0.1.')
     sub = p.add_subparsers(dest='command', required=True)
     tasks = dict(registered_tasks())
-    if extra_task and extra_task not in tasks: tasks[extra_task] = task_named(extra_task)
+    if extra_task and extra_task not in tasks:   # a task given by its path: one group, under the path
+        extra = task_named(extra_task)
+        tasks = {n: t for n, t in tasks.items() if t is not extra}
+        tasks[extra_task] = extra
     demo = sub.add_parser('demo', help='make a demo data set and serve the app on it')
     demo.add_argument('--path', default='ipyannotator-demo', help='folder for the data set (default: ./ipyannotator-demo)')
     serve = sub.add_parser('serve', help="serve the app on a project of yours")

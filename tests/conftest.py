@@ -49,13 +49,15 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60):
 
 @pytest.fixture
 def ipyannotator_server(tmp_path):
-    "Start `ipyannotator ARGS...` (demo or serve) on a free port; yields a function(args) -> base URL."
+    """Start `ipyannotator ARGS...` (demo or serve) on a free port, in the folder `cwd` (default `tmp_path`: a task
+    given as `module:Class` is imported from there); yields a function(*args, cwd=None) -> base URL."""
     procs = []
-    def start(*args):
+    def start(*args, cwd=None):
         port = free_port()
         cmd = [str(Path(sys.executable).parent/'ipyannotator'), *args, '--port', str(port)]
         log = open(tmp_path/f'server-{port}.log', 'w')
-        proc = subprocess.Popen(cmd, env=jupyter_env(tmp_path/'jupyter'), stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
+        proc = subprocess.Popen(cmd, env=jupyter_env(tmp_path/'jupyter'), stdout=log, stderr=subprocess.STDOUT,
+                                cwd=cwd or tmp_path)
         procs.append(proc)
         base = f'http://127.0.0.1:{port}/'
         try: wait_ready(base + 'voila/static/voila.js', proc)

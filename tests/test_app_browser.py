@@ -1,7 +1,11 @@
-"""The Voila app in real Chromium: the image is painted, and keys label into the store."""
+"""The Voila app in real Chromium: the image is painted, keys label into the store, and a task of the user's own
+module (the one the tutorial `nbs/56_tutorial_own_task.ipynb` writes) is served by `ipyannotator serve --task module:Class`."""
 import json, time
 from pathlib import Path
+from ipyannotator.mltypes import default_task_name
 from ipyannotator.storage import SQLiteStore
+
+REPO = Path(__file__).resolve().parents[1]
 
 # Count the pixels painted on the canvases of the page (an unpainted canvas is fully transparent).
 PAINTED_PIXELS = """() => Array.from(document.querySelectorAll('canvas')).reduce((n, c) => {
@@ -9,6 +13,8 @@ PAINTED_PIXELS = """() => Array.from(document.querySelectorAll('canvas')).reduce
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let k = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) k++;
     return n + k; }, 0)"""
+
+ITEM_SHOWN = "(item) => document.querySelector('.ipyannotator code')?.innerText === item"
 
 
 def painted(page, timeout=30):
@@ -19,6 +25,13 @@ def painted(page, timeout=30):
         if n > 0: return n
         time.sleep(0.2)
     return 0
+
+
+def stored(store, item, timeout=10):
+    "The value of `item` in `store`, waiting up to `timeout` seconds for the kernel to write it."
+    deadline = time.time() + timeout
+    while store.get(item) is None and time.time() < deadline: time.sleep(0.2)
+    return store.get(item)
 
 
 def test_demo_app_labels_with_keys(ipyannotator_server, browser_page, tmp_path):
@@ -34,11 +47,56 @@ def test_demo_app_labels_with_keys(ipyannotator_server, browser_page, tmp_path):
     page.keyboard.press('ArrowRight')
     page.wait_for_function("(first) => document.querySelector('.ipyannotator code').innerText !== first", arg=first_item)
 
-    store_path = next((tmp_path/'demo').rglob('annotations.sqlite'))
-    with SQLiteStore(store_path, author='tester') as store:
-        deadline = time.time() + 10
-        while store.get(first_item) is None and time.time() < deadline: time.sleep(0.2)
-        label = store.get(first_item)
-    assert label is not None and len(label) == 1, f'no label stored for {first_item}'
     classes = sorted(p.name for p in next((tmp_path/'demo').rglob('class_images')).iterdir())
+    store_path = next((tmp_path/'demo').rglob('annotations.sqlite'))
+    with SQLiteStore(store_path, author='tester', task=default_task_name('labels', classes)) as store:
+        label = stored(store, first_item)
+    assert label is not None and len(label) == 1, f'no label stored for {first_item}'
     assert label == [classes[0]], f'key 1 should pick the first class {classes[0]}, stored {label}'
+
+
+def tutorial_module() -> str:
+    "The source of `reviews_task.py`, as the tutorial writes it (its cell `reviews_task_py = '''...'''`)."
+    nb = json.loads((REPO/'nbs'/'56_tutorial_own_task.ipynb').read_text(encoding='utf-8'))
+    sources = [''.join(c['source']) for c in nb['cells'] if c['cell_type'] == 'code']
+    cell = next(s for s in sources if s.startswith("reviews_task_py = '''"))
+    names = {}
+    exec(cell, names)
+    return names['reviews_task_py']
+
+
+REVIEWS = [('r1', 'Arrived in two days and works as described.'),
+           ('r2', 'The box promises <b>bold</b> quality: it is thin plastic.'),
+           ('r3', 'Fine.')]
+
+
+def test_own_task_from_a_user_module(ipyannotator_server, browser_page, tmp_path):
+    work = tmp_path/'work'   # the user's folder: their module, and the project beside it
+    (work/'shop').mkdir(parents=True)
+    (work/'reviews_task.py').write_text(tutorial_module(), encoding='utf-8')
+    (work/'shop'/'reviews.jsonl').write_text(''.join(json.dumps({'id': i, 'text': t}) + '\n' for i, t in REVIEWS), encoding='utf-8')
+    base = ipyannotator_server('serve', 'shop', '--task', 'reviews_task:ReviewRating', '--grades', 'bad,ok,good',
+                               '--annotator', 'tester', cwd=work)
+    page = browser_page
+    page.goto(base)
+    page.wait_for_selector('.ipyannotator .ipyannotator-keys')
+    page.wait_for_function(ITEM_SHOWN, arg='r1')
+    text = page.locator('.ipyannotator-keys .widget-html-content')
+    assert text.inner_text() == REVIEWS[0][1]
+
+    page.hover('.ipyannotator-keys')                      # keys are taken while the pointer is over the annotator
+    page.keyboard.press('3')
+    page.wait_for_selector('.ipyannotator-keys button.mod-active:has-text("good")')
+    page.keyboard.press('ArrowRight')
+    page.wait_for_function(ITEM_SHOWN, arg='r2')
+    assert text.inner_text() == REVIEWS[1][1], 'the markup of a review must show as text'
+    assert text.locator('b').count() == 0, 'the markup of a review reached the page as HTML'
+    page.keyboard.press('1')
+    page.keyboard.press('ArrowRight')
+    page.wait_for_function(ITEM_SHOWN, arg='r3')
+
+    path = work/'shop'/'results'/'annotations.sqlite'
+    with SQLiteStore(path, author='tester', task='rating:bad,good,ok') as store:
+        assert (stored(store, 'r1'), stored(store, 'r2')) == (['good'], ['bad'])
+        assert store.get('r3') is None
+        assert store.tasks() == ['rating:bad,good,ok'], 'values stored under another task name'
