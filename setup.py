@@ -13,7 +13,8 @@ py_versions = ['3.10', '3.11', '3.12', '3.13']
 license = licenses[cfg['license'].lower()]
 min_python = cfg['min_python']
 requirements = shlex.split(cfg.get('requirements', ''))
-dev_requirements = shlex.split(cfg.get('dev_requirements', ''))
+extras = {name: shlex.split(cfg.get(f'{name}_requirements', '')) for name in ('team', 'text')}   # optional: PostgreSQL, text models
+extras['dev'] = shlex.split(cfg.get('dev_requirements', '')) + [r for reqs in extras.values() for r in reqs]
 console_scripts = cfg.get('console_scripts', '').split()
 
 setuptools.setup(
@@ -29,7 +30,7 @@ setuptools.setup(
     include_package_data=True,
     package_data={'ipyannotator': ['assets/*']},
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

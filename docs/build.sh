@@ -179,6 +179,7 @@ def main():
 if __name__ == '__main__': main()   # proc_nbs starts worker processes that import this file
 PY
 mkdir -p "$OUT"
+[ -d "$REPO/nbs/images" ] && mkdir -p "$OUT/images" && cp -r "$REPO/nbs/images/." "$OUT/images/"   # the pictures pages show
 (cd "$WORK" && "$PYTHON" render.py "$(realpath "$OUT")" "$ALL" "$JOBS") || FAILED=1
 echo "== docs: done in $(( $(date +%s) - START )) s$([ $FAILED = 1 ] && echo ', WITH FAILURES (see above)')"
 exit $FAILED

@@ -12,6 +12,8 @@ from .annotators.classification import ClassificationTask
 from .annotators.grid import GridTask
 from .annotators.bbox import BboxTask
 from .annotators.video import VideoTask
+from .annotators.text_items import InputText, OutputTags
+from .annotators.text import TextTask
 
 # %% auto #0
 __all__ = ['register', 'supported_pairs', 'find_task', 'registered_tasks', 'task_named', 'Annotator', 'phase_signatures']
@@ -65,6 +67,7 @@ register(InputImage, OutputLabel, ClassificationTask)
 register(InputImage, OutputGridBox, GridTask)
 register(InputImage, OutputImageBbox, BboxTask)
 register(InputImage, OutputVideoBbox, VideoTask)
+register(InputText, OutputTags, TextTask)
 
 # %% ../nbs/20_annotator.ipynb #0c1ca4dc
 class Annotator:

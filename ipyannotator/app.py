@@ -4,17 +4,35 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, html, json, os, signal, subprocess, sys, tempfile, urllib.parse
+import argparse, html, json, logging, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import urllib.parse, urllib.request
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W
-from .base import Settings, default_author
+from .base import Settings, Updating, default_author
 from .annotators.base import AppSetup
 from .annotator import Annotator, find_task, registered_tasks, task_named
 
 # %% auto #0
-__all__ = ['PHASES', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotator_for', 'App', 'annotator_from_query', 'app_from_env',
-           'write_app', 'voila_command', 'serve', 'UsageError', 'parse_command', 'main']
+__all__ = ['NAME_LIMIT', 'PHASES', 'CONFIG_ENV', 'TEMPLATE', 'TEMPLATE_FILES', 'APP_SOURCE', 'check_name', 'AppConfig',
+           'annotator_for', 'plain_message', 'server_log', 'report', 'error_html', 'header_html', 'App',
+           'annotator_from_query', 'app_from_env', 'kernel_cap', 'voila_config', 'write_app', 'voila_command',
+           'UsageError', 'port_free', 'Server', 'serve', 'parse_command', 'main']
+
+# %% ../nbs/30_app.ipynb #b9720a00
+NAME_LIMIT = 100
+
+def check_name(name:str, # the name given
+               what:str='the annotator name' # what the message calls it
+              ) -> str:
+    "`name` without the spaces around it, if that is 1 to `NAME_LIMIT` printable characters; else `ValueError` saying so."
+    if not isinstance(name, str): raise TypeError(f"{what} must be text, got {type(name).__name__}")
+    rule, text = f"give 1 to {NAME_LIMIT} printable characters", name.strip()
+    if not text: raise ValueError(f"{what} is blank: {rule}")
+    if len(text) > NAME_LIMIT: raise ValueError(f"{what} has {len(text):,} characters: {rule}")
+    bad = [c for c in text if not c.isprintable()]
+    if bad: raise ValueError(f"{what} holds the unprintable character {bad[0]!r}: {rule}")
+    return text
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
@@ -32,6 +50,7 @@ class AppConfig:
     def __post_init__(self):
         if self.phase not in PHASES: raise ValueError(f"phase must be one of {PHASES}, got {self.phase!r}")
         if not isinstance(self.options, dict): raise TypeError(f"options must be a dict, got {self.options!r}")
+        if self.annotator is not None: self.annotator = check_name(self.annotator, 'the annotator name (--annotator)')
         json.dumps(self.options)   # the options travel to the kernel as JSON
 
     def setup(self) -> AppSetup:
@@ -51,50 +70,165 @@ def annotator_for(config:AppConfig, annotator:str|None=None, setup:AppSetup|None
                         annotator=annotator or config.annotator or default_author(), **setup.settings_options)
     return Annotator(setup.input, setup.output, settings)
 
+# %% ../nbs/30_app.ipynb #eb7ed415
+def plain_message(e:BaseException, # what went wrong
+                  root:str|Path|None=None, # the project folder: paths inside it are shown relative to it
+                  limit:int=400 # the most characters shown
+                 ) -> str:
+    "What `e` says, for a visitor: no server paths (relative to `root` inside it, else the file name only), short."
+    text = str(e).strip() or type(e).__name__
+    if not isinstance(e, (ValueError, OSError, RuntimeError)): text = f'{type(e).__name__}: {text}'
+    if root: text = text.replace(str(root).rstrip(os.sep) + os.sep, '')
+    text = re.sub(r'(?<![\w.:/\\])(?:[A-Za-z]:)?(?:[\\/][^\s\'"\\/,;]+)*[\\/]([^\s\'"\\/,;]+)', r'\1', text)
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+# %% ../nbs/30_app.ipynb #9428630e
+def server_log() -> logging.Logger:
+    "The app's log: in a Voila kernel the kernel's own stderr, which is the server's log and never reaches the page."
+    log = logging.getLogger('ipyannotator.app')
+    if not log.handlers:
+        fd = getattr(sys.stderr, '_original_stdstream_copy', None)   # ipykernel sends fd 2 to the page: this is the one before
+        handler = logging.StreamHandler(os.fdopen(os.dup(fd), 'w', buffering=1) if fd is not None else sys.__stderr__)
+        handler.setFormatter(logging.Formatter('[ipyannotator %(asctime)s] %(message)s'))
+        log.addHandler(handler)
+        log.propagate = False
+    return log
+
+def report(e:BaseException, # what went wrong
+           doing:str, # what the app was doing, for the log
+           root:str|Path|None=None # the project folder
+          ) -> str:
+    "Log `e` and its traceback to the server log; return its `plain_message` for the page."
+    server_log().error('%s failed', doing, exc_info=e)
+    return plain_message(e, root)
+
+def error_html(message:str) -> str:
+    "The page's error box: *Something went wrong:* `message`, escaped."
+    return ('<div class="ipyannotator-error" style="color:#b00020;margin:6px 0">'
+            f'<b>Something went wrong:</b> {html.escape(message)}<br>'
+            "<span style=\"color:#555\">The details are in the server's log.</span></div>")
+
+# %% ../nbs/30_app.ipynb #3ee139dd
+def header_html(project:str, annotator:str) -> str:
+    "The page's header: the name of the `project` folder and who annotates, escaped."
+    return (f'<h3 style="margin:4px 0">ipyannotator &middot; {html.escape(project)}</h3>'
+            f'<span>annotating as <b>{html.escape(annotator)}</b></span>')
+
 # %% ../nbs/30_app.ipynb #a7c1b9e7
 class App(W.VBox):
-    "The app page: phase buttons over the annotator of the chosen phase."
+    "The app page: phase buttons over the annotator of the chosen phase; what fails is said in plain words."
     def __init__(self, annotator:Annotator, # the annotator of the project
                  phase:str='create', # the phase shown first
                  phase_options:dict|None=None): # keyword arguments of every phase (e.g. a grid's `question`)
         super().__init__()
+        self.add_class('ipyannotator-app')
         self.annotator, self.phase_options = annotator, dict(phase_options or {})
         s = annotator.settings
-        self.header = W.HTML(f'<h3 style="margin:4px 0">ipyannotator &middot; {html.escape(s.project_path.name)}</h3>'
-                             f'<span>annotating as <b>{html.escape(s.annotator)}</b></span>')
-        self.phase = W.ToggleButtons(options=PHASES, value=phase)
-        self.body = None
-        self.phase.observe(lambda c: self.show(c.new), 'value')
+        self.header = W.HTML(header_html(s.project_path.name, s.annotator))
+        self.phase, self.error = W.ToggleButtons(options=PHASES, value=phase), W.HTML()
+        self.body = self.shown = None
+        self.updating = Updating()
+        self.phase.observe(lambda c: None if self.updating else self.show(c.new), 'value')
         self.show(phase)
 
-    def show(self, phase:str):
-        "Show the annotator of `phase`."
-        self.body = getattr(self.annotator, phase)(**self.phase_options)
-        self.children = [self.header, self.phase, self.body]
+    def show(self, phase:str) -> bool:
+        "Show the annotator of `phase`; if it fails, say so, keep the phase shown before, and return False."
+        try: body = getattr(self.annotator, phase)(**self.phase_options)
+        except Exception as e:
+            self.error.value = error_html(report(e, f'opening the {phase} phase', self.annotator.settings.project_path))
+            if self.shown:
+                with self.updating: self.phase.value = self.shown
+            self.children = [w for w in (self.header, self.phase, self.error, self.body) if w is not None]
+            return False
+        self.body, self.shown, self.error.value = body, phase, ''
+        self.children = [self.header, self.phase, self.error, self.body]
+        return True
 
 # %% ../nbs/30_app.ipynb #3071db0b
 CONFIG_ENV = 'IPYANNOTATOR_APP_CONFIG'
 
 def annotator_from_query(query:str|None) -> str|None:
-    "The `annotator` parameter of a URL query string, if any."
-    values = urllib.parse.parse_qs(query or '').get('annotator')
-    return values[0].strip() or None if values else None
+    "The `annotator` parameter of a URL query string, checked by `check_name`; None when there is none."
+    values = urllib.parse.parse_qs(query or '', keep_blank_values=True).get('annotator')
+    return check_name(values[0], 'the name in the address (?annotator=)') if values else None
 
-def app_from_env() -> App:
-    "The app of the config named by `IPYANNOTATOR_APP_CONFIG`, for the annotator named in the page's query."
-    path = os.environ.get(CONFIG_ENV)
-    if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `ipyannotator serve PROJECT`")
-    config = AppConfig(**json.loads(Path(path).read_text()))
-    setup = config.setup()
-    return App(annotator_for(config, annotator_from_query(os.environ.get('QUERY_STRING')), setup), config.phase, setup.phase_options)
+def app_from_env() -> W.Widget:
+    "The app of the config named by `IPYANNOTATOR_APP_CONFIG` for the page's `?annotator=`, or a plain message of what failed."
+    root = None
+    try:
+        path = os.environ.get(CONFIG_ENV)
+        if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `ipyannotator serve PROJECT`")
+        config = AppConfig(**json.loads(Path(path).read_text()))
+        root, name = config.project_path, annotator_from_query(os.environ.get('QUERY_STRING'))
+        setup = config.setup()
+        return App(annotator_for(config, name, setup), config.phase, setup.phase_options)
+    except Exception as e: return W.HTML(error_html(report(e, 'opening the app', root)))
+
+# %% ../nbs/30_app.ipynb #88970975
+TEMPLATE = 'ipyannotator'
+TEMPLATE_FILES = {
+    'conf.json': '{"base_template": "lab"}',
+    # Voila's lab page without its links to Font Awesome on a CDN (voila.js bundles Font Awesome 5)
+    'index.html.j2': """{%- extends 'voila/templates/lab/index.html.j2' -%}
+{%- block notebook_css -%}
+{%- for line in super().splitlines() if 'cdn.jsdelivr.net' not in line %}
+{{ line }}
+{%- endfor %}
+{%- endblock notebook_css -%}
+""",
+    # error pages (server full, Host refused, not found): plain, linking nothing
+    'page.html': """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>ipyannotator</title>{% block meta %}{% endblock %}</head>
+<body style="font-family:sans-serif;margin:3em auto;max-width:40em">{% block body %}{% endblock %}</body></html>
+""",
+    'error.html': """{% extends "page.html" %}
+{% block meta %}{% if status_code == 503 %}<meta http-equiv="refresh" content="60">{% endif %}{% endblock %}
+{% block body %}<h2>{{ status_message }}</h2><p>{{ message }}</p>{% block error_detail %}{% endblock %}{% endblock %}
+"""}
+
+def kernel_cap(max_kernels:int):
+    "A Voila `prelaunch_hook` refusing a page (503: the server is full) while `max_kernels` kernels run."
+    def hook(request, notebook=None, cwd=None):
+        km = request.kernel_manager
+        if len(set(km.list_kernel_ids()) | set(getattr(km, '_pending_kernels', {}))) >= max_kernels:
+            from tornado.web import HTTPError
+            raise HTTPError(503, f'It serves at most {max_kernels} pages at once. This page tries again in a minute.',
+                            reason='The server is full')
+    return hook
+
+# %% ../nbs/30_app.ipynb #974ea1be
+def voila_config(max_kernels:int=10, # the most pages served at once (one kernel each)
+                 idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+                ) -> str:
+    "The text of the Voila config file (`voila.py`) of the app's server."
+    return f"""from ipyannotator.app import TEMPLATE, kernel_cap
+c.VoilaConfiguration.template = TEMPLATE
+c.VoilaConfiguration.show_tracebacks = False
+c.VoilaConfiguration.extension_denylist = ['@jupyter-notebook/lab-extension']
+c.VoilaConfiguration.prelaunch_hook = kernel_cap({max_kernels})
+c.Voila.port_retries = 0
+c.Voila.tornado_settings = {{'allow_remote_access': False}}
+c.MappingKernelManager.cull_idle_timeout = {idle_timeout}
+c.MappingKernelManager.cull_interval = {max(1, min(60, idle_timeout // 4))}
+c.MappingKernelManager.cull_connected = False
+"""
 
 # %% ../nbs/30_app.ipynb #78506270
 APP_SOURCE = "from ipyannotator.app import app_from_env\napp_from_env()"
 
-def write_app(folder:Path, config:AppConfig) -> Path:
-    "Write the app notebook and its config into `folder`; return the notebook."
+def write_app(folder:Path, # the server's folder
+              config:AppConfig, # what the app serves
+              max_kernels:int=10, # the most pages served at once
+              idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+             ) -> Path:
+    "Write the app notebook, its config, Voila's config and the page template into `folder`; return the notebook."
     folder.mkdir(parents=True, exist_ok=True)
     (folder/'config.json').write_text(json.dumps(asdict(config), indent=1))
+    (folder/'config').mkdir(exist_ok=True)   # not beside the notebook: `python -m voila` would import it
+    (folder/'config'/'voila.py').write_text(voila_config(max_kernels, idle_timeout))
+    template = folder/'jupyter'/'voila'/'templates'/TEMPLATE   # `jupyter` goes first on the server's JUPYTER_PATH
+    template.mkdir(parents=True, exist_ok=True)
+    for name, text in TEMPLATE_FILES.items(): (template/name).write_text(text)
     nb = {'cells': [{'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': APP_SOURCE}],
           'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
           'nbformat': 4, 'nbformat_minor': 5}
@@ -103,20 +237,70 @@ def write_app(folder:Path, config:AppConfig) -> Path:
     return path
 
 def voila_command(notebook:Path, port:int=8866) -> list[str]:
-    "The command line that serves `notebook` with Voila on 127.0.0.1:`port`."
+    "The command line serving `notebook` with Voila on 127.0.0.1:`port`, configured by the `config/voila.py` beside it."
     return [sys.executable, '-m', 'voila', str(notebook), '--no-browser', f'--port={port}', '--Voila.ip=127.0.0.1',
-            '--VoilaConfiguration.extension_denylist=@jupyter-notebook/lab-extension',
-            '--VoilaConfiguration.show_tracebacks=True']
+            f'--Voila.config_file_paths={notebook.parent/"config"}']
+
+# %% ../nbs/30_app.ipynb #901d5590
+class UsageError(ValueError):
+    "A command line that cannot be served, with what to do instead."
+
+def port_free(port:int, host:str='127.0.0.1') -> bool:
+    "Whether a server can listen on `host`:`port` now."
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as tornado binds: a port in TIME_WAIT is free
+        try: s.bind((host, port)); return True
+        except OSError: return False
+
+@dataclass
+class Server:
+    "A Voila server of the app: its process, the temporary folder it serves from, and its address."
+    process:subprocess.Popen
+    folder:Path
+    url:str
+
+    def ready(self, timeout:float=120) -> bool:
+        "Wait until the server answers (True) or its process ends (False); `TimeoutError` after `timeout` seconds."
+        opener, end = urllib.request.build_opener(urllib.request.ProxyHandler({})), time.monotonic() + timeout
+        while time.monotonic() < end:
+            if self.process.poll() is not None: return False
+            try:
+                with opener.open(self.url + 'voila/static/voila.js', timeout=2): return self.process.poll() is None
+            except OSError: time.sleep(0.1)
+        raise TimeoutError(f"the server did not answer on {self.url} within {timeout} s")
+
+    def stop(self, timeout:float=10):
+        "Stop Voila (and so its kernels), killing it after `timeout` seconds; remove the server's folder."
+        if self.process.poll() is None:
+            self.process.terminate()
+            try: self.process.wait(timeout)
+            except subprocess.TimeoutExpired: self.process.kill(); self.process.wait()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self): return self
+    def __exit__(self, *exc): self.stop()
 
 # %% ../nbs/30_app.ipynb #de6aa6f8
-def serve(config:AppConfig, port:int=8866, env:dict|None=None) -> subprocess.Popen:
-    "Start Voila serving the app of `config` on http://127.0.0.1:`port`; return the server process."
+def serve(config:AppConfig, # what the app serves
+          port:int=8866, # the port on 127.0.0.1
+          env:dict|None=None, # more environment for the server
+          max_kernels:int=10, # the most pages served at once
+          idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+         ) -> Server:
+    "Start Voila serving the app of `config` on http://127.0.0.1:`port`; `UsageError` at once if the port is taken."
+    if not port_free(port):
+        raise UsageError(f"port {port} on 127.0.0.1 is in use (another server?): pass --port with another number, or stop that server")
     folder = Path(tempfile.mkdtemp(prefix='ipyannotator-app-'))
-    notebook = write_app(folder, config)
-    # the kernel runs in `folder`: it imports a task of the user's module from where the command was started
-    path = os.pathsep.join(p for p in (os.getcwd(), os.environ.get('PYTHONPATH')) if p)
-    env = {**os.environ, **(env or {}), CONFIG_ENV: str(folder/'config.json'), 'PYTHONPATH': path}
-    return subprocess.Popen(voila_command(notebook, port), cwd=folder, env=env)
+    try:
+        notebook = write_app(folder, config, max_kernels, idle_timeout)
+        base, join = {**os.environ, **(env or {})}, lambda *ps: os.pathsep.join(p for p in ps if p)
+        # the kernel runs in `folder`: it imports a task of the user's module from where the command was started
+        env = {**base, CONFIG_ENV: str(folder/'config.json'), 'PYTHONPATH': join(os.getcwd(), base.get('PYTHONPATH')),
+               'JUPYTER_PATH': join(str(folder/'jupyter'), base.get('JUPYTER_PATH'))}
+        return Server(subprocess.Popen(voila_command(notebook, port), cwd=folder, env=env), folder, f'http://127.0.0.1:{port}/')
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 # %% ../nbs/30_app.ipynb #c8a7d2ea
 def _task_option(argv:list[str]) -> str|None:
@@ -124,6 +308,13 @@ def _task_option(argv:list[str]) -> str|None:
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument('--task')
     return pre.parse_known_args(argv)[0].task
+
+def _count(text:str) -> int:
+    "A whole number of at least 1, as an option's value."
+    try: n = int(text)
+    except ValueError: n = 0
+    if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
 
 def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
     "The command's parser, and for each task the option names (`dest`s) its group added."
@@ -150,14 +341,13 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
         q.add_argument('--task', help=f"the task: {', '.join(sorted(tasks))}, or module:Class for your own (default: from the options, else labels)")
         q.add_argument('--phase', default='create', choices=PHASES, help='phase shown first (default: create)')
         q.add_argument('--port', type=int, default=8866, help='port on 127.0.0.1 (default: 8866)')
-        q.add_argument('--annotator', help='who annotates (default: the OS user; a page can say ?annotator=NAME)')
+        q.add_argument('--annotator', help='who annotates, 1 to 100 printable characters (default: the OS user; a page can say ?annotator=NAME)')
+        q.add_argument('--max-kernels', type=_count, default=10, help='the most pages served at once, one kernel of about 90 MB each (default: 10)')
+        q.add_argument('--idle-timeout', type=_count, default=300, help='seconds after which the kernel of a closed page ends (default: 300)')
         q.add_argument('--no-serve', action='store_true', help='prepare and print, but do not start the server')
     return p, dests
 
 # %% ../nbs/30_app.ipynb #a03ff8da
-class UsageError(ValueError):
-    "A command line that cannot be served, with what to do instead."
-
 def parse_command(argv:list[str]|None=None) -> tuple[argparse.Namespace, AppConfig]:
     "The parsed command line `argv` and the `AppConfig` it asks for; `UsageError` saying what to change."
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -166,6 +356,9 @@ def parse_command(argv:list[str]|None=None) -> tuple[argparse.Namespace, AppConf
     try: parser, dests = _parser(extra if extra and ':' in extra else None)
     except ValueError as e: raise UsageError(str(e)) from None
     args = parser.parse_args(argv)
+    if args.annotator is not None:
+        try: args.annotator = check_name(args.annotator, 'the annotator name (--annotator)')
+        except ValueError as e: raise UsageError(str(e)) from None
     return args, (_demo_config(args) if args.command == 'demo' else _serve_config(args, dests))
 
 def _chosen_task(args, dests:dict) -> str:
@@ -202,23 +395,26 @@ def _demo_config(args) -> AppConfig:
     return AppConfig(str(Path(project).resolve()), task, options, args.phase, args.annotator, truth)
 
 # %% ../nbs/30_app.ipynb #bf294351
+def _exit(*_): sys.exit(0)
+
 def main(argv:list[str]|None=None):
     "Entry point of the `ipyannotator` command."
+    start = time.monotonic()
     try: args, config = parse_command(argv)
     except (UsageError, FileNotFoundError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
-    url = f'http://127.0.0.1:{args.port}/'
-    print(f'ipyannotator: project {config.project_path}, task {config.task}, phase {config.phase}')
-    if args.no_serve: print(f'ipyannotator: would serve on {url}'); return
-    server = serve(config, args.port)
-    print(f'ipyannotator: serving on {url} (Ctrl+C stops)', flush=True)
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))   # a terminated command stops its server too
-    try: server.wait()
-    except (KeyboardInterrupt, SystemExit): pass
-    finally: _stop(server)
-
-def _stop(server:subprocess.Popen, timeout:float=10):
-    "Stop the Voila `server` (and so its kernels), killing it if it does not stop within `timeout` seconds."
-    if server.poll() is not None: return
-    server.terminate()
-    try: server.wait(timeout)
-    except subprocess.TimeoutExpired: server.kill(); server.wait()
+    print(f'ipyannotator: project {config.project_path}, task {config.task}, phase {config.phase}', flush=True)
+    if args.no_serve: print(f'ipyannotator: would serve on http://127.0.0.1:{args.port}/'); return
+    try: server = serve(config, args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout)
+    except UsageError as e: sys.exit(f'ipyannotator: {e}')
+    stops = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)) if s]
+    for s in stops[1:]: signal.signal(s, _exit)   # a terminated command stops its server too
+    try:
+        if not server.ready():
+            sys.exit(f'ipyannotator: the server stopped before serving (exit code {server.process.returncode}): see its messages above')
+        print(f'ipyannotator: serving on {server.url} (ready in {time.monotonic() - start:.1f} s; Ctrl+C stops)', flush=True)
+        if server.process.wait(): sys.exit(f'ipyannotator: the server stopped (exit code {server.process.returncode})')
+    except KeyboardInterrupt: pass
+    except TimeoutError as e: sys.exit(f'ipyannotator: {e}')
+    finally:
+        for s in stops: signal.signal(s, signal.SIG_IGN)   # a second Ctrl+C does not leave the folder behind
+        server.stop()

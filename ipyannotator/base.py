@@ -10,8 +10,8 @@ from pathlib import Path, PurePosixPath
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['STORES', 'AnnotatorStep', 'check_type', 'check_positive', 'default_author', 'Settings', 'item_id', 'atomic_write',
-           'Updating']
+__all__ = ['STORES', 'AnnotatorStep', 'check_type', 'check_positive', 'default_author', 'Settings', 'is_database_url', 'item_id',
+           'atomic_write', 'Updating']
 
 # %% ../nbs/00_base.ipynb #b5ceba23
 class AnnotatorStep(enum.Enum):
@@ -68,7 +68,7 @@ class Settings:
     n_cols:int = 3 # columns of a thumbnail grid
     n_rows:int|None = None # rows of a thumbnail grid (default: as many as needed for a page of 3 rows)
     annotator:str = field(default_factory=default_author) # who writes the annotations
-    store:str = 'sqlite' # `'sqlite'` (history, undo, many writers) or `'json'` (0.8.5 `annotations.json`)
+    store:str = 'sqlite' # `'sqlite'` (history, undo, many writers), `'json'` (0.8.5 `annotations.json`) or a `postgresql://` URL (a team)
 
     def __post_init__(self): _validate_settings(self)
 
@@ -83,7 +83,12 @@ def _validate_settings(s:Settings):
     check_positive('n_rows', s.n_rows, optional=True)
     if not check_type('annotator', s.annotator, str).strip():
         raise ValueError("annotator must be a non-empty name, got ''")
-    if s.store not in STORES: raise ValueError(f"store must be one of {STORES}, got {s.store!r}")
+    if s.store not in STORES and not is_database_url(s.store):
+        raise ValueError(f"store must be one of {STORES} or a postgresql:// URL, got {s.store!r}")
+
+def is_database_url(store) -> bool:
+    "Whether `store` names a PostgreSQL database (`postgresql://...`) rather than a file kind."
+    return isinstance(store, str) and store.startswith(('postgresql://', 'postgres://'))
 
 # %% ../nbs/00_base.ipynb #59d32a4b
 @patch(as_prop=True)

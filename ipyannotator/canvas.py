@@ -315,6 +315,23 @@ def on_mouse_wheel(self:ImageCanvas, callback, remove=False):
     "Call `callback(dx, dy)` with the wheel's deltas when it turns over the canvas."
     self._mouse['wheel'].register_callback(callback, remove=remove)
 
+# %% ../nbs/05_canvas.ipynb #5769d326
+@patch
+def mouse(self:ImageCanvas, event:str, # 'down', 'move', 'up', 'out' or 'wheel'
+          x:float, y:float): # canvas point (for 'wheel': the deltas)
+    "Send mouse `event` at canvas point (`x`, `y`) as the browser does: to the top layer, which receives the mouse."
+    if event not in self._mouse: raise ValueError(f"event must be one of {list(self._mouse)}, got {event!r}")
+    self.interaction_layer._handle_custom_msg({'event': f'mouse_{event}', 'x': x, 'y': y}, [])
+
+@patch
+def drag(self:ImageCanvas, x0:float, y0:float, # where the button goes down (canvas pixels)
+         x1:float, y1:float, # where it goes up
+         steps:int=4): # mouse moves between
+    "Drag from canvas point (`x0`, `y0`) to (`x1`, `y1`) as the browser sends it: down, `steps` moves, up."
+    self.mouse('down', x0, y0)
+    for k in range(1, steps + 1): self.mouse('move', x0 + (x1 - x0)*k/steps, y0 + (y1 - y0)*k/steps)
+    self.mouse('up', x1, y1)
+
 # %% ../nbs/05_canvas.ipynb #36d3f2e1
 @patch
 def _on_client_ready(self:ImageCanvas):

@@ -306,55 +306,170 @@ def create_video(path:str|os.PathLike, # folder to create the data set in
                     image_size=list(size), video=VIDEO_NAME, seed=seed)
     return path
 
-# %% ../nbs/04_datasets.ipynb #93500f5b
-TAXONOMY = {
-    'animal': {'parents': [], 'aliases': ['creature']},
-    'cat': {'parents': ['animal'], 'aliases': ['kitty', 'feline']},
-    'dog': {'parents': ['animal'], 'aliases': ['puppy', 'hound']},
-    'bird': {'parents': ['animal'], 'aliases': ['fowl']},
-    'horse': {'parents': ['animal', 'vehicle'], 'aliases': ['pony', 'stallion']},
-    'vehicle': {'parents': [], 'aliases': []},
-    'car': {'parents': ['vehicle'], 'aliases': ['automobile', 'sedan']},
-    'bicycle': {'parents': ['vehicle'], 'aliases': ['bike']},
-    'boat': {'parents': ['vehicle'], 'aliases': ['ship', 'canoe']},
-    'food': {'parents': [], 'aliases': []},
-    'fruit': {'parents': ['food'], 'aliases': []},
-    'apple': {'parents': ['fruit'], 'aliases': []},
-    'banana': {'parents': ['fruit'], 'aliases': []},
-    'bread': {'parents': ['food'], 'aliases': ['loaf', 'baguette']},
-    'cheese': {'parents': ['food'], 'aliases': ['cheddar']},
-    'weather': {'parents': [], 'aliases': []},
-    'rain': {'parents': ['weather'], 'aliases': ['drizzle', 'downpour']},
-    'snow': {'parents': ['weather'], 'aliases': ['blizzard']},
-    'sunshine': {'parents': ['weather'], 'aliases': ['sunlight']},
+# %% ../nbs/04_datasets.ipynb #beaa63fb
+_DOMAINS = {   # domain: (alias, {area: "alias: the words that go with it"})
+    'machine-learning': ('ml', {
+        'computer-vision': 'cv: images pixels camera', 'natural-language-processing': 'nlp: sentences tokens corpus',
+        'reinforcement-learning': 'rl: agents rewards policies', 'deep-learning': 'dl: layers gradients neurons',
+        'recommender-systems': 'recsys: ratings preferences users'}),
+    'web-development': ('webdev', {
+        'frontend': 'ui: browser components layout', 'backend': 'server-side: requests routes sessions',
+        'javascript': 'js: npm node bundler', 'css': 'stylesheets: styles themes responsive',
+        'web-api': 'rest-api: endpoints json http'}),
+    'data-engineering': ('data-eng', {
+        'databases': 'db: queries tables indexes', 'data-pipelines': 'etl: ingestion batches scheduling',
+        'data-visualization': 'dataviz: charts plots dashboards',
+        'big-data': 'large-scale-data: clusters partitions spark', 'analytics': 'bi: metrics reports insights'}),
+    'security': ('infosec', {
+        'cryptography': 'crypto: ciphers keys encryption',
+        'penetration-testing': 'pentest: exploits vulnerabilities scanning',
+        'authentication': 'auth: logins passwords tokens', 'malware-analysis': 'malware: viruses samples sandbox',
+        'privacy': ': anonymity tracking consent'}),
+    'devops': ('ops', {
+        'containers': 'docker: images registries isolation', 'kubernetes': 'k8s: pods helm cluster',
+        'ci-cd': 'continuous-integration: builds releases pipelines',
+        'monitoring': 'observability: alerts logs traces',
+        'infrastructure-as-code': 'iac: terraform provisioning cloud'}),
+    'mobile': ('mobile-apps', {
+        'android': ': kotlin apk playstore', 'ios': 'iphone: swift xcode appstore',
+        'flutter': ': dart widgets crossplatform', 'react-native': ': expo hybrid bridges',
+        'mobile-ui': ': gestures screens touch'}),
+    'game-development': ('gamedev', {
+        'game-engines': ': scenes sprites entities', 'game-ai': ': npcs pathfinding behaviour',
+        'graphics': 'rendering: shaders textures meshes', 'physics-simulation': 'physics: collisions rigid forces',
+        'multiplayer': 'netcode: lobbies latency matchmaking'}),
+    'science': ('research', {
+        'bioinformatics': 'computational-biology: genomes proteins sequences',
+        'astronomy': 'astrophysics: telescopes galaxies stars', 'chemistry': ': molecules reactions compounds',
+        'climate': 'climate-science: temperatures emissions weather', 'mathematics': 'math: theorems proofs algebra'}),
+    'hardware': ('electronics', {
+        'robotics': 'robots: actuators sensors motion', 'iot': 'internet-of-things: devices firmware mqtt',
+        'fpga': ': verilog gates synthesis', 'raspberry-pi': 'rpi: gpio boards hats',
+        'drones': 'uav: flight autopilot quadcopter'}),
+    'finance': ('fintech', {
+        'trading': 'algorithmic-trading: orders markets backtests',
+        'blockchain': 'web3: ledgers smartcontracts tokens', 'payments': ': checkout invoices transfers',
+        'accounting': 'bookkeeping: ledgers balances invoices',
+        'risk-modelling': 'risk: exposure scenarios volatility'}),
+    'education': ('edtech', {
+        'courses': 'mooc: lessons syllabus students', 'tutorials': ': walkthroughs beginners steps',
+        'exercises': ': quizzes problems solutions', 'teaching-tools': ': classrooms grading teachers',
+        'interactive-notebooks': 'notebooks: cells kernels jupyter'}),
+    'programming-languages': ('languages', {
+        'python': 'py: pip virtualenv typing', 'rust': ': cargo borrow ownership',
+        'go': 'golang: goroutines channels modules', 'typescript': 'ts: types interfaces compiler',
+        'haskell': ': monads lazy typeclasses'}),
 }
 
-_TEMPLATES = (
-    ('The {} waited next to the {} all afternoon.', 2), ('Yesterday the {} appeared in our garden.', 1),
-    ('We talked about the {}, the {} and the {} over lunch.', 3), ('Nobody expected the {} to be so quiet.', 1),
-    ('Is the {} still there?', 1), ('A photo shows the {} beside the {}.', 2),
-    ('My neighbour keeps writing about the {}.', 1), ('Between the {} and the {}, I prefer the first.', 2),
-    ('Nothing special happened today.', 0), ('The meeting moved to Thursday morning.', 0),
-)
+_FACETS = {   # a topic is an area and a facet: 'kubernetes-operator'; the words that go with the facet
+    'library': 'import functions package', 'dataset': 'samples annotated download',
+    'benchmark': 'leaderboard scores comparison', 'tutorial': 'guide explained lessons',
+    'cli': 'terminal commands flags', 'plugin': 'extension hooks addon',
+    'framework': 'scaffolding conventions structure', 'examples': 'snippets samples demos',
+    'toolkit': 'utilities helpers tools', 'testing': 'tests mocks coverage',
+    'performance': 'speed profiling optimisation', 'templates': 'boilerplate starter skeleton',
+    'operator': 'controller reconcile resources', 'gui': 'windows buttons desktop',
+    'sdk': 'client bindings wrappers',
+}
 
-# %% ../nbs/04_datasets.ipynb #4785f514
+_SECOND_AREA = {'robotics': 'machine-learning', 'data-visualization': 'web-development', 'blockchain': 'security',
+                'mathematics': 'education', 'graphics': 'science'}   # areas in two domains
+
+# %% ../nbs/04_datasets.ipynb #11b7d1a1
+def _text_taxonomy() -> tuple[list[dict], dict[str, list[str]]]:
+    "The entries of the taxonomy (list shape), and the words that go with each tag."
+    rng, entries, words = np.random.default_rng(404), [], {}
+    facets, areas = list(_FACETS), [(d, a) for d, (_, ar) in _DOMAINS.items() for a in ar]
+    for d, (alias, ar) in _DOMAINS.items():
+        entries.append({'tag': d, 'aliases': [alias], 'parents': []})
+        for a, spec in ar.items():
+            alias, _, cue = spec.partition(':')
+            parents = [d] + ([_SECOND_AREA[a]] if a in _SECOND_AREA else [])
+            entries.append({'tag': a, 'aliases': [alias] if alias else [], 'parents': parents})
+            words[a] = cue.split()
+    for d, a in areas:
+        for f in rng.choice(facets, 5 + int(rng.random() < .5), replace=False):
+            t = f'{a}-{f}'
+            second = [areas[rng.integers(len(areas))][1]] if rng.random() < .025 else []
+            alias = [f'{a}-{f}s'] if rng.random() < .03 else []
+            entries.append({'tag': t, 'aliases': alias, 'parents': [a] + [s for s in second if s != a]})
+            words[t] = words[a][:1] + _FACETS[f].split()
+    return entries, words
+
+TAXONOMY = {e['tag']: {'aliases': e['aliases'], 'parents': e['parents']} for e in _text_taxonomy()[0]}
+
+def _ancestors(taxonomy:dict, tag:str) -> list[str]:
+    "The ancestors of `tag` in a taxonomy of the dict shape, nearest first."
+    seen, todo = [], list(taxonomy[tag]['parents'])
+    while todo:
+        t = todo.pop(0)
+        if t not in seen: seen.append(t); todo.extend(taxonomy[t]['parents'])
+    return seen
+
+# %% ../nbs/04_datasets.ipynb #cf945990
+_SYLLABLES = tuple('ka lo mi ne ru so ta vi xe zu pa de bo fi gu ho ji we'.split())
+_SENTENCES = ('It is written for {}.', 'The project grew out of work on {}.', 'Think of it as {} made simple.',
+              'Most issues are about {}.', 'Contributions around {} are welcome.', 'It handles {} and little else.')
+_HINTS = ('It deals with {} and {}.', 'Expect {}, {} and some {}.', 'You will find {} here.', 'Mostly {} and {}.')
+_NOISE = ('awesome', 'hacktoberfest', 'open-source', 'wip', 'side-project', 'mit-license', 'beginner-friendly',
+          'good-first-issue', 'help-wanted', 'deprecated', 'archived', 'python3', 'v2', 'demo', 'fork')
+
+def _spelling(rng, tag:str, aliases:list, p_alias:float=.3) -> str:
+    "How a person writes `tag`: its name, an alias, or another case or separator."
+    r = rng.random()
+    if aliases and r < p_alias: return aliases[rng.integers(len(aliases))]
+    if r > .85: return tag.replace('-', ' ').title() if rng.random() < .5 else tag.replace('-', '_')
+    return tag
+
+def _misspelt(rng, tag:str) -> str:
+    "`tag` with two neighbouring letters swapped, or its last doubled (a string no taxonomy knows)."
+    if len(tag) < 4: return tag + tag[-1]
+    i = int(rng.integers(1, len(tag) - 2))
+    return tag[:i] + tag[i+1] + tag[i] + tag[i+2:]
+
+# %% ../nbs/04_datasets.ipynb #61462f78
+def _text_item(rng, topics:list[str], words:dict) -> tuple[dict, list[str], list[str]]:
+    "The title and description of a text about `topics`, its true tags, and its labels as a person writes them."
+    k = int(rng.choice([1, 2, 2, 3, 3, 3]))
+    chosen = list(rng.choice(topics, k, replace=False))
+    truth = list(dict.fromkeys(t for c in chosen for t in [c] + _ancestors(TAXONOMY, c)))
+    name = ''.join(rng.choice(_SYLLABLES, rng.integers(2, 4))).capitalize()
+    said = lambda t: _spelling(rng, t, TAXONOMY[t]['aliases'], p_alias=.4).replace('-', ' ')
+    lead = chosen[0]
+    title = f'{name}: {said(lead) if rng.random() < .6 else " ".join(words[lead][1:3])}'
+    lines = []
+    for t in chosen:
+        if rng.random() < .5: lines.append(_SENTENCES[rng.integers(len(_SENTENCES))].format(said(t)))
+        hint = _HINTS[rng.integers(len(_HINTS))]
+        lines.append(hint.format(*rng.choice(words[t], hint.count('{}'), replace=False)))
+    labels = [_spelling(rng, t, TAXONOMY[t]['aliases']) for t in chosen]
+    labels += [_spelling(rng, p, TAXONOMY[p]['aliases']) for p in truth[k:] if rng.random() < .3]
+    if rng.random() < .7: labels.append(name.lower())
+    if rng.random() < .3: labels.append(f"{name.lower()}-{('app', 'lib', 'cli', 'js', 'py', 'bot')[rng.integers(6)]}")
+    labels += [_NOISE[j] for j in rng.choice(len(_NOISE), rng.integers(0, 3), replace=False)]
+    if rng.random() < .1: labels.append(_misspelt(rng, chosen[0]))
+    order = rng.permutation(len(lines))
+    return {'title': title, 'description': ' '.join(lines[i] for i in order)}, truth, list(dict.fromkeys(labels))
+
+# %% ../nbs/04_datasets.ipynb #5d80ed51
 def create_text(path:str|os.PathLike, # folder to create the data set in
-                n_items:int=200, # number of texts
-                seed:int=0) -> Path: # seed of every random choice
-    "Write a text-tagging data set (texts, taxonomy, tags of each text) to `path` and return `path`."
+                n_items:int=2000, # number of texts
+                seed:int=0) -> Path: # seed of every random choice (the taxonomy is always the same)
+    "Write a text-tagging data set (texts, taxonomy, labels as people write them, true tags) to `path`; return `path`."
     path = Path(path); check_positive('n_items', n_items); check_type('seed', seed, int)
-    rng, tags, lines, ann = np.random.default_rng(seed), list(TAXONOMY), [], {}
+    rng, (entries, words) = np.random.default_rng(seed), _text_taxonomy()
+    topics = [e['tag'] for e in entries if e['parents'] and TAXONOMY[e['parents'][0]]['parents']]   # the topics
+    topics += [e['tag'] for e in entries if e['parents'] and e['tag'] not in topics][:20]            # and a few areas
+    lines, labels, truth = [], {}, {}
     for i in range(n_items):
-        template, k = _TEMPLATES[rng.integers(len(_TEMPLATES))]
-        chosen = [tags[j] for j in rng.choice(len(tags), k, replace=False)]
-        words = [t if rng.random() < .6 or not TAXONOMY[t]['aliases'] else
-                 TAXONOMY[t]['aliases'][rng.integers(len(TAXONOMY[t]['aliases']))] for t in chosen]
+        fields, tags, written = _text_item(rng, topics, words)
         tid = f't{i:0{max(4, len(str(n_items-1)))}d}'
-        lines.append(json.dumps({'id': tid, 'text': template.format(*words)}, ensure_ascii=False))
-        ann[tid] = sorted(chosen)
+        lines.append(json.dumps({'id': tid, **fields}, ensure_ascii=False))
+        labels[tid], truth[tid] = written, tags
     atomic_write(path/'texts.jsonl', ''.join(l + '\n' for l in lines))
-    _write_json(path/'taxonomy.json', TAXONOMY)
-    _write_json(path/'annotations.json', ann)
+    _write_json(path/'tags.json', entries)
+    _write_json(path/'truth.json', truth)
+    _write_json(path/'annotations.json', labels)
     _write_manifest(path, DS.ARTIFICIAL_TEXT.value, n_items=n_items, seed=seed)
     return path
 

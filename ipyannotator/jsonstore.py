@@ -5,12 +5,14 @@
 # %% ../nbs/02a_jsonstore.ipynb #b1ceacdb
 from __future__ import annotations
 import json, os, threading, time, warnings, weakref
+from collections import Counter
 from itertools import dropwhile
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable, Iterator
 from fastcore.basics import patch
 from .base import atomic_write, default_author
-from .storage import AnnotationFileError, Record, Store, _check_item, _decode, _encode, _texts
+from .storage import (AnnotationFileError, AnnotationWriteError, Record, Store, _check_item, _decode, _encode,
+                                  _require_writable, _texts, _write_error)
 
 try: import fcntl
 except ImportError: fcntl = None  # Windows: no advisory lock, one writer per JSON file is up to the user
@@ -65,31 +67,46 @@ def _key_to_item(key:str, image_root=None) -> str:
     return _key_mapper(image_root)(key)
 
 # %% ../nbs/02a_jsonstore.ipynb #addae5ec
-def _items_of(path, data:dict, image_root=None) -> dict[str, Any]:
-    "The (item id -> value) of the `data` read from `path`; `null` values (items not annotated) left out."
-    out, keys, to_item = {}, {}, _key_mapper(image_root)
+def _entries(path, data:dict, image_root=None, validate:Callable|None=None) -> list[tuple[str, str, Any]]:
+    "The (key, item id, value) of each key of the `data` read from `path`, `null` values (items not annotated) too."
+    out, keys, to_item = [], {}, _key_mapper(image_root)
     for key, value in data.items():
-        if value is None: continue
         item = to_item(key)
-        if not item: raise AnnotationFileError(path, f'key {key!r}', 'an empty item id', 'give the item its path in the image folder')
-        if item in out and out[item] != value:
-            raise AnnotationFileError(path, f'key {key!r}', f'names the same item {item!r} as the key {keys[item]!r}, with another annotation',
-                                      'keep one of the two keys')
-        out[item], keys[item] = value, key
+        if value is not None:
+            if not item:
+                raise AnnotationFileError(path, f'key {key!r}', 'an empty item id', 'give the item its path in the image folder')
+            if validate is not None: value = _validated(path, key, value, validate)
+            if item in keys and keys[item][1] != value:
+                raise AnnotationFileError(path, f'key {key!r}', f'names the same item {item!r} as the key '
+                                          f'{keys[item][0]!r}, with another annotation', 'keep one of the two keys')
+            keys.setdefault(item, (key, value))
+        out.append((key, item, value))
     return out
+
+def _validated(path, key:str, value, validate:Callable):
+    "`validate(value)` (`value` when it returns `None`), or an `AnnotationFileError` naming `path`, `key` and the problem."
+    try: checked = validate(value)
+    except Exception as e:
+        problem = str(e) if isinstance(e, ValueError) else f'{type(e).__name__}: {e}'
+        raise AnnotationFileError(path, f'key {key!r}', problem, 'fix or remove this entry') from e
+    return value if checked is None else checked
+
+def _items_of(path, data:dict, image_root=None, validate:Callable|None=None) -> dict[str, Any]:
+    "The (item id -> value) of the `data` read from `path`; `null` values (items not annotated) left out."
+    return {item: value for _, item, value in _entries(path, data, image_root, validate) if value is not None}
 
 # %% ../nbs/02a_jsonstore.ipynb #a2d997a0
 def read_annotations_json(path:str|os.PathLike, # an `annotations.json` of 0.8.5 or of this version
-                          image_root:str|os.PathLike|None=None # image folder: keys become item ids relative to it
+                          image_root:str|os.PathLike|None=None, # image folder: keys become item ids relative to it
+                          validate:Callable[[Any], Any]|None=None # checks a value, returns it in its stored form
                          ) -> dict[str, Any]:
     "The annotations in the JSON file at `path` as {item id: value}; an `AnnotationFileError` if it is not one."
-    return _items_of(path, _read_json_dict(path), image_root)
+    return _items_of(path, _read_json_dict(path), image_root, validate)
 
 # %% ../nbs/02a_jsonstore.ipynb #18483397
-def _dump_085(pairs:Iterable[tuple[str, str]]) -> str:
-    "The text of an `annotations.json` holding (key, value as JSON text) `pairs`, one per line."
-    lines = [f'    {json.dumps(k, ensure_ascii=False)}: {v}' for k, v in pairs]
-    return '{\n' + ',\n'.join(lines) + '\n}\n' if lines else '{}\n'
+def _dump_085(data:dict[str, Any]) -> str:
+    "The text of an `annotations.json` holding `data` ({key: value or `None`}), laid out as 0.8.5 writes it."
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=4)
 
 # %% ../nbs/02a_jsonstore.ipynb #0b3cd347
 def _journal_line(changes:list[tuple[str, str|None, float]]) -> str:
@@ -154,6 +171,7 @@ class JSONStore(Store):
         held = self._held or (old.task if old is not None and not old._closed else None)
         if held not in (None, self.task): raise _task_error(self.path, held, self.task)
         if old is not None: old.close()
+        _require_writable(self.path)
         self.read_only = not self._lock_journal() # another process writes this file
         try: self._load(image_root)
         except BaseException: self._release(); raise
@@ -162,12 +180,11 @@ class JSONStore(Store):
 # %% ../nbs/02a_jsonstore.ipynb #e7b28007
 @patch
 def _lock_journal(self:JSONStore) -> bool:
-    "Open the journal for appending and lock it; `False` when another process holds it, or it cannot be written."
-    try: self.path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError: return False
+    "Open the journal for appending and lock it; `False` when another process holds it."
     while True:
         try: fd = os.open(self.journal_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
-        except OSError: return False
+        except OSError as e:
+            raise _write_error(self.journal_path, e, 'the annotations cannot be opened for writing') from None
         if fcntl is not None:
             try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError: os.close(fd); return False
@@ -196,50 +213,78 @@ def _release(self:JSONStore):
 # %% ../nbs/02a_jsonstore.ipynb #4ec45c1e
 @patch
 def _load(self:JSONStore, image_root):
-    "Read the JSON file and replay the journal."
-    cur = {}
+    "Read the JSON file (keeping its keys) and replay the journal."
+    cur, self._keys, self._prefix = {}, {}, ''
     if self.path.exists():
-        data, t = _items_of(self.path, _read_json_dict(self.path), image_root), self.path.stat().st_mtime
-        for item, value in data.items():
+        entries, t = _entries(self.path, _read_json_dict(self.path), image_root), self.path.stat().st_mtime
+        for key, item, value in entries:
+            self._keys.setdefault(item, []).append(key)
+            if value is None or item in cur: continue
             try: cur[item] = (_encode(item, value), t)
-            except ValueError as e: raise AnnotationFileError(self.path, f'key {item!r}', str(e)) from None
+            except ValueError as e: raise AnnotationFileError(self.path, f'key {key!r}', str(e)) from None
+        self._prefix = _key_prefix(entries)
     entries, end = _read_journal(self.journal_path)
     if self._fd is not None and os.fstat(self._fd).st_size > end: os.ftruncate(self._fd, end)
     for item, text, t in entries:
         if text is None: cur.pop(item, None)
         else: cur[item] = (text, t)
-    self._cur, self._pending = cur, len(entries)
+    self._cur, self._pending, self._end = cur, len(entries), end
     self._last = entries[-1][0] if entries else None
+
+def _key_prefix(entries:list[tuple[str, str, Any]]) -> str:
+    "The folder most keys of a file put in front of their item ids (`''` when keys are item ids)."
+    counts = Counter(key[:len(key) - len(item)] for key, item, _ in entries if item and key.endswith(item))
+    return counts.most_common(1)[0][0] if counts else ''
+
+@patch
+def _file_data(self:JSONStore) -> dict[str, Any]:
+    "{key: value} to write: the file's keys (`None` where the item has no value), then new items under the file's folder."
+    data = {}
+    for item, keys in self._keys.items():
+        cur = self._cur.get(item)
+        for key in keys: data[key] = cur and _decode(cur[0])
+    data.update((self._prefix + i, _decode(t)) for i, (t, _) in self._cur.items() if i not in self._keys)
+    return data
 
 # %% ../nbs/02a_jsonstore.ipynb #9198ffc6
 @patch
 def _claim(self:JSONStore):
     "Record the store's task as the task of the file, if the file has none yet."
     if self._held is None:
-        atomic_write(self.task_path, json.dumps({'task': self.task}) + '\n')
+        try: atomic_write(self.task_path, json.dumps({'task': self.task}) + '\n')
+        except OSError as e: raise _write_error(self.task_path, e) from e
         self._held = self.task
 
 @patch
 def _apply(self:JSONStore, changes:list[tuple[str, str|None, float]]):
     "Make `changes` (item, value as JSON text or `None`, time) durable in one line of the journal, then current."
     self._claim()
-    data = memoryview(_journal_line(changes).encode('utf-8'))
-    while data: data = data[os.write(self._fd, data):]
-    os.fsync(self._fd)
+    line = _journal_line(changes).encode('utf-8')
+    try:
+        if os.fstat(self._fd).st_size != self._end: os.ftruncate(self._fd, self._end)  # what a failed write left
+        data = memoryview(line)
+        while data: data = data[os.write(self._fd, data):]
+        os.fsync(self._fd)
+    except OSError as e:
+        try: os.ftruncate(self._fd, self._end)
+        except OSError: pass
+        raise _write_error(self.journal_path, e) from e
+    self._end += len(line)
     for item, text, t in changes:
         if text is None: self._cur.pop(item, None)
         else: self._cur[item] = (text, t)
     self._last, self._pending = changes[-1][0], self._pending + len(changes)
     if self._pending >= max(self.compact_every, len(self._cur)):
         try: self._save()
-        except OSError as e: warnings.warn(f"could not rewrite {self.path} ({e}); the changes are safe in {self.journal_path}")
+        except OSError as e: warnings.warn(f"{e} (the changes are safe in {self.journal_path})")
 
 @patch
-def _save(self:JSONStore):
+def _save(self:JSONStore, what:str='the file was not rewritten'):
     "Write the JSON file atomically with every change, then empty the journal."
-    atomic_write(self.path, _dump_085((i, v) for i, (v, _) in sorted(self._cur.items())))
+    try: atomic_write(self.path, _dump_085(self._file_data()))
+    except OSError as e: raise _write_error(self.path, e, what) from e
     os.ftruncate(self._fd, 0); os.fsync(self._fd)
-    self._pending = 0
+    self._pending, self._end = 0, 0
 
 @patch
 def compact(self:JSONStore):
@@ -333,10 +378,10 @@ def put_many(self:JSONStore, pairs:Iterable[tuple[str, Any]], author=None, task=
         changed = {i: t for i, t in new.items() if self._cur.get(i, (None,))[0] != t}
         if not changed: return 0
         self._claim()
-        if self._pending: self._save()
+        if self._pending: self._save('the import was not saved')
         now, old = time.time(), self._cur
         self._cur = {**old, **{i: (t, now) for i, t in changed.items()}}
-        try: self._save()
+        try: self._save('the import was not saved')
         except BaseException: self._cur = old; raise
         for i, t in changed.items():
             if i in self._hist: self._hist[i].append(Record(i, self.author, _decode(t), now, self.task))
@@ -426,17 +471,21 @@ def import_json(store:Store, # the store that receives the annotations
                 path:str|os.PathLike, # an `annotations.json` of 0.8.5 or of this version
                 image_root:str|os.PathLike|None=None, # image folder: keys become item ids relative to it
                 author:str|None=None, # who the annotations are recorded for (default: the store's author)
-                task:str|None=None # the task they are recorded in (default: the store's task)
+                task:str|None=None, # the task they are recorded in (default: the store's task)
+                validate:Callable[[Any], Any]|None=None # checks each value (an output's `validate`)
                ) -> int:
     "Write the annotations of the JSON file at `path` into `store` at once; returns how many values changed."
-    return store.put_many(read_annotations_json(path, image_root).items(), author, task)
+    return store.put_many(read_annotations_json(path, image_root, validate).items(), author, task)
 
 def export_json(store:Store, # the store to read from
                 path:str|os.PathLike, # the JSON file to write (replaced atomically)
                 author:str|None=None, # whose annotations (default: the store's author)
                 key_prefix:str|None=None, # folder put in front of each item id, e.g. 'data/images' for 0.8.5
-                task:str|None=None # which task's annotations (default: the store's task)
+                task:str|None=None, # which task's annotations (default: the store's task)
+                items:Iterable[str]|None=None # every item id (e.g. the source): those without a value are `null`
                ):
-    "Write the current annotations of `author` in `task` of `store` to `path` in the `annotations.json` format of 0.8.5."
+    "Write the current annotations of `author` in `task` of `store` to `path` as 0.8.5 writes its `annotations.json`."
     key = (lambda i: (PurePosixPath(key_prefix)/i).as_posix()) if key_prefix else (lambda i: i)
-    atomic_write(path, _dump_085((key(i), _encode(i, v)) for i, v in store.items(author, task)))
+    data = {key(_check_item(i)): None for i in (items if items is not None else ())}
+    data.update((key(i), v) for i, v in store.items(author, task))
+    atomic_write(path, _dump_085(data))

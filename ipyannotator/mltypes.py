@@ -80,11 +80,11 @@ class NoOutput(Output):
 
 
 # %% ../nbs/01_mltypes.ipynb #d25245c5
-def _check_classes(name:str, classes) -> tuple[str, ...]:
+def _check_classes(name:str, classes, empty_ok:bool=False) -> tuple[str, ...]:
     if isinstance(classes, str) or not isinstance(classes, Sequence):
         raise TypeError(f"{name} must be a list of class names, got {classes!r}")
     classes = tuple(classes)
-    if not classes: raise ValueError(f"{name} must name at least one class, got an empty list")
+    if not classes and not empty_ok: raise ValueError(f"{name} must name at least one class, got an empty list")
     for c in classes:
         if not isinstance(c, str) or not c: raise ValueError(f"{name} must hold non-empty strings, got {c!r}")
     dups = sorted({c for c in classes if classes.count(c) > 1})
@@ -103,7 +103,8 @@ class _LabelOutput(Output):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"a label annotation must be a list of class names, got {value!r}")
         if not self.multi and len(value) > 1:
-            raise ValueError(f"one label per item expected (multi=False), got {list(value)!r}")
+            raise ValueError(f"one label per item expected (multi=False), got {list(value)!r}: "
+                             f"for items with several labels, pass multi=True to {type(self).__name__}")
         classes = classes if classes is not None else getattr(self, 'class_labels', None)
         unknown = [v for v in value if classes is not None and v not in classes]
         if unknown: raise ValueError(f"unknown class {unknown[0]!r}; known classes: {list(classes)[:10]}")
@@ -216,23 +217,23 @@ class _BoxOutput(Output):
 
 @dataclass
 class OutputImageBbox(_BoxOutput):
-    "Boxes on an image, each with a class from `classes`."
-    classes:Sequence[str] = () # the class names a box can have
+    "Boxes on an image, each with a class from `classes` (none when `classes` is empty, as 0.8.5 allowed)."
+    classes:Sequence[str] = () # the class names a box can have (empty: boxes without classes)
     task:str|None = None # the name of its task in a project (default: `'boxes:'` and the classes)
 
-    def __post_init__(self): self.classes = _check_classes('classes', self.classes)
+    def __post_init__(self): self.classes = _check_classes('classes', self.classes, empty_ok=True)
 
 VIDEO_MARKS = ('interpolated', 'occluded', 'outside')
 
 @dataclass
 class OutputVideoBbox(_BoxOutput):
-    "Boxes on the frames of a video, each with an object id and a class from `classes`."
-    classes:Sequence[str] = () # the class names a box can have
+    "Boxes on the frames of a video, each with an object id and a class from `classes` (none when it is empty)."
+    classes:Sequence[str] = () # the class names a box can have (empty: boxes without classes)
     task:str|None = None # the name of its task in a project (default: `'video:'` and the classes)
     coordinate = BboxVideoCoordinate
     kind = 'video'
 
-    def __post_init__(self): self.classes = _check_classes('classes', self.classes)
+    def __post_init__(self): self.classes = _check_classes('classes', self.classes, empty_ok=True)
 
     def validate(self, value, classes=None):
         "Check a frame's boxes; keep its marks (`interpolated`, `occluded`, `outside`: lists of object ids)."

@@ -6,15 +6,15 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 from fastcore.basics import patch
 from .aggregate import bayesian_dawid_skene
 
 # %% auto #0
 __all__ = ['WORKER_MODELS', 'uniform_confusion', 'structured_confusion', 'annotator_pool', 'draw_labels', 'FeatureSet',
-           'synthetic_features', 'SoftmaxRegression', 'temperature', 'OnlineResult', 'cost_to_accuracy',
-           'simulate_online']
+           'synthetic_features', 'SoftmaxRegression', 'temperature', 'greedy_assignment', 'answer_label',
+           'OnlineLabeler', 'OnlineResult', 'cost_to_accuracy', 'simulate_online', 'simulate_fixed']
 
 # %% ../nbs/25_simulate.ipynb #f487c628
 def _check_accuracy(accuracy):
@@ -189,24 +189,45 @@ def _pick(risk, n_labels, threshold, max_labels, batch, rng) -> np.ndarray:
     return np.sort(rng.choice(cand, size=batch, replace=False))
 
 # %% ../nbs/25_simulate.ipynb #7e561f6e
-def _assign(items, risk, skills, asked:set, n_workers:int, how:str, rng) -> np.ndarray:
-    "A worker for each of `items`, never one who answered it before (`asked` holds item * n_workers + worker)."
-    out = np.empty(len(items), dtype=np.intp)
-    if how == 'random':
-        out[:] = rng.integers(0, n_workers, len(items))
-        for j, i in enumerate(items):
-            while int(i) * n_workers + int(out[j]) in asked: out[j] = rng.integers(0, n_workers)
-            asked.add(int(i) * n_workers + int(out[j]))
-        return out
-    cap = np.full(n_workers, math.ceil(2 * len(items) / n_workers))
-    best_first = np.lexsort((rng.permutation(n_workers), -np.asarray(skills))).tolist()
-    start = 0
-    for j in np.argsort(-risk[items], kind='stable'):
-        i = int(items[j]) * n_workers
+def greedy_assignment(risk, # risk of each item to assign: the riskiest go first
+                      skills, # estimated skill of each worker: the most skilled take first
+                      asked:Callable[[int, int], bool]=lambda j, w: False, # whether item `j` may not go to worker `w`
+                      per_worker:int|None=None, # most items per worker (default: twice the fair share, see below)
+                      left=None, # answers each worker may still give in all (None: no cap); a worker at 0 gets nothing
+                      rng:np.random.Generator|None=None, # breaks ties between equally skilled workers (default: seed 0)
+                     ) -> np.ndarray:
+    "The cookbook's greedy assignment: the riskiest items to the most skilled workers, each taking at most `per_worker`; -1: none can."
+    risk, skills = np.asarray(risk, float), np.asarray(skills, float)
+    m, n_workers = len(risk), len(skills)
+    rng = np.random.default_rng(0) if rng is None else rng
+    cap = np.full(n_workers, math.ceil(2 * m / n_workers) if per_worker is None else per_worker)
+    left = None if left is None else np.array(left)
+    best_first = np.lexsort((rng.permutation(n_workers), -skills)).tolist()
+    out, start = np.full(m, -1, np.intp), 0
+    for j in np.argsort(-risk, kind='stable'):
         while start < n_workers - 1 and cap[best_first[start]] == 0: start += 1
-        w = next((w for w in best_first[start:] if cap[w] > 0 and i + w not in asked), None)
-        if w is None: w = next(w for w in best_first if i + w not in asked)  # everyone with capacity answered it
-        out[j] = w; cap[w] -= 1; asked.add(i + int(w))
+        def free(w): return not asked(int(j), w) and (left is None or left[w] > 0)
+        w = next((w for w in best_first[start:] if cap[w] > 0 and free(w)), None)
+        if w is None and per_worker is None: w = next((w for w in best_first if free(w)), None)
+        if w is None: continue
+        out[j] = w; cap[w] -= 1
+        if left is not None: left[w] -= 1
+    return out
+
+def _assign(items, risk, skills, asked:set, n_workers:int, how:str, rng, left=None) -> np.ndarray:
+    "A worker for each of `items`, never one who answered it (`asked` holds item * n_workers + worker); -1: every worker is capped."
+    if how == 'greedy':
+        out = greedy_assignment(risk[items], skills, lambda j, w: int(items[j]) * n_workers + w in asked, left=left, rng=rng)
+    else:
+        out, left = rng.integers(0, n_workers, len(items)), None if left is None else np.array(left)
+        for j, i in enumerate(items):
+            def free(w): return int(i) * n_workers + w not in asked and (left is None or left[w] > 0)
+            if left is not None and not any(free(w) for w in range(n_workers)): out[j] = -1; continue
+            while not free(int(out[j])): out[j] = rng.integers(0, n_workers)
+            asked.add(int(i) * n_workers + int(out[j]))   # an item may come twice in a call
+            if left is not None: left[out[j]] -= 1
+        return out
+    asked.update(int(i) * n_workers + int(w) for i, w in zip(items, out) if w >= 0)
     return out
 
 # %% ../nbs/25_simulate.ipynb #d0f3dd84
@@ -234,11 +255,170 @@ def _learner_prior(models, X, probas, n_labels, fold, train_min, calib_min):
     for f, m in enumerate(models):
         tr = train & (fold != f)
         if len(np.unique(best[tr])) < 2: return None
-        m.fit(X[tr], best[tr], warm_start=True)
-        Z[fold == f] = m.logits(X[fold == f])
+        _fit(m, X[tr], best[tr])
+        Z[fold == f] = _logits(m, X[fold == f], k)
     calib = answered & (top >= calib_min)
     T = temperature(Z[calib], best[calib]) if calib.sum() >= k else 1.0
     return _softmax(Z / max(T, 1.0))  # soften, never sharpen: see the text
+
+# %% ../nbs/25_simulate.ipynb #de69ee49
+def answer_label(value) -> str|None:
+    "The class of a label annotation: its one class, or its classes joined by `+`; `None` when empty (nothing to count)."
+    if value is None or value == [] or value == '': return None
+    if isinstance(value, str): return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value): return '+'.join(sorted(value))
+    raise ValueError(f"an answer must be a class or a list of classes, got {value!r}")
+
+# %% ../nbs/25_simulate.ipynb #064416e7
+def _check_labeler_options(worker_model, risk_threshold, folds, max_per_worker):
+    if worker_model not in WORKER_MODELS: raise ValueError(f"worker_model must be one of {WORKER_MODELS}, got {worker_model!r}")
+    if not 0 <= risk_threshold < 1: raise ValueError(f"risk_threshold must be in [0, 1), got {risk_threshold!r}")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise ValueError(f"folds must be a whole number >= 2 (each item is predicted by a model trained on the other folds), got {folds!r}")
+    if max_per_worker is not None and (isinstance(max_per_worker, bool) or not isinstance(max_per_worker, (int, np.integer)) or max_per_worker < 1):
+        raise ValueError(f"max_per_worker must be a whole number >= 1 or None (no cap), got {max_per_worker!r}")
+
+def _names(x, what:str) -> list:
+    if isinstance(x, (int, np.integer)) and not isinstance(x, bool): return list(range(int(x)))
+    names = list(x)
+    if len(set(names)) != len(names): raise ValueError(f"{what} must be distinct, got {len(names) - len(set(names))} repeated")
+    return names
+
+# %% ../nbs/25_simulate.ipynb #a123f4ef
+class OnlineLabeler:
+    "Online Bayesian aggregation of answers as they come, with an optional learner: which items are settled, which need more."
+    def __init__(self, items:int|Sequence, # the item ids (or how many items: ids 0, 1, ...)
+                 classes:int|Sequence, # the class names (or how many classes: 0, 1, ...)
+                 features=None, # n_items x dim features of the items: a learner is trained on them (None: no learner)
+                 model:Callable|None=None, # `model()` makes a learner with fit(X, y) and logits(X) or predict_proba(X)
+                 risk_threshold:float=0.1, # an item is settled when 1 - its top probability is at most this
+                 max_labels:int=5, # most answers per item
+                 max_per_worker:int|None=None, # most answers per worker (None: no cap)
+                 worker_model:str='pooled', # 'pooled' (one confusion matrix for all) or 'per_worker'
+                 prior_correct:float=0.7, # prior share of right answers
+                 prior_strength:float=10.0, # pseudo-answers per confusion row
+                 train_min_confidence:float=0.5, # the learner trains on answered items at least this sure
+                 folds:int=3, # cross-fitting folds of the learner
+                 learner_iters:int=100, # gradient steps per update of the built-in learner (warm started)
+                 seed:int=0): # seed of the folds
+        _check_labeler_options(worker_model, risk_threshold, folds, max_per_worker)
+        self.items, self.classes = _names(items, 'item ids'), _names(classes, 'classes')
+        self._item_pos = {x: i for i, x in enumerate(self.items)}
+        self._class_pos = {c: i for i, c in enumerate(self.classes)}
+        n, k = len(self.items), len(self.classes)
+        if k < 2: raise ValueError(f"classes must hold at least 2 classes, got {self.classes!r}")
+        self.features = None if features is None else np.asarray(features, np.float32)
+        if self.features is not None and (self.features.ndim != 2 or len(self.features) != n):
+            raise ValueError(f"features must be n_items x dim ({n} rows, one per item), got shape {self.features.shape}")
+        self.risk_threshold, self.max_labels, self.max_per_worker = risk_threshold, max_labels, max_per_worker
+        self.worker_model, self.prior_correct, self.prior_strength = worker_model, prior_correct, prior_strength
+        self.train_min_confidence = train_min_confidence
+        make = model or (lambda: SoftmaxRegression(k, n_iter=learner_iters))
+        self.models = [make() for _ in range(folds)]
+        self._fold = np.random.default_rng(seed).permutation(n) % folds
+        self.workers, self._worker_pos, self._min_workers = [], {}, 1
+        self._t, self._w, self._y, self._where = [], [], [], {}   # answers, and (item, worker) -> its position
+        self.probas, self.prior = np.full((n, k), 1 / k), None
+
+# %% ../nbs/25_simulate.ipynb #784fa2b1
+@patch
+def add_codes(self:OnlineLabeler, items, workers, labels):
+    "Add answers given as codes: item positions, worker codes (0, 1, ...) and class codes."
+    for i, w, y in zip(np.asarray(items).tolist(), np.asarray(workers).tolist(), np.asarray(labels).tolist()):
+        while w >= len(self.workers): self._worker_pos[len(self.workers)] = len(self.workers); self.workers.append(len(self.workers))
+        if (pos := self._where.get((i, w))) is not None: self._y[pos] = y; continue
+        self._where[i, w] = len(self._t)
+        self._t.append(i); self._w.append(w); self._y.append(y)
+
+@patch
+def add(self:OnlineLabeler, item, worker, label) -> bool:
+    "Add the answer `label` of `worker` on `item` (a class name); `False` when `label` is `None` (no answer)."
+    if label is None: return False
+    if item not in self._item_pos: raise ValueError(f"unknown item {item!r}: not one of the {len(self.items)} items given to OnlineLabeler")
+    if label not in self._class_pos: raise ValueError(f"the answer {label!r} of {worker!r} on {item!r} is not one of the classes {self.classes[:10]}")
+    if worker not in self._worker_pos: self._worker_pos[worker] = len(self.workers); self.workers.append(worker)
+    self.add_codes([self._item_pos[item]], [self._worker_pos[worker]], [self._class_pos[label]])
+    return True
+
+@patch
+def feed(self:OnlineLabeler, records:Iterable, # `Record`s of a store (`store.records(task)`), or (item, worker, value) triples
+         label:Callable[[Any], str|None]=answer_label, # the class of a value (`None`: not an answer)
+         skip:Sequence[str]=('consensus',)) -> int: # authors that are not workers (the written consensus)
+    "Add the answers of `records`; how many were added."
+    n = 0
+    for r in records:
+        item, worker, value = (r.item, r.author, r.value) if hasattr(r, 'item') else r
+        if worker not in skip and item in self._item_pos: n += self.add(item, worker, label(value))
+    return n
+
+# %% ../nbs/25_simulate.ipynb #b3c92239
+@patch(as_prop=True)
+def n_labels(self:OnlineLabeler) -> np.ndarray:
+    "Answers per item."
+    return np.bincount(np.asarray(self._t, np.intp), minlength=len(self.items))
+
+@patch
+def codes(self:OnlineLabeler) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    "The answers as arrays of item positions, worker codes and class codes."
+    return tuple(np.asarray(a, np.intp) for a in (self._t, self._w, self._y))
+
+@patch
+def worker_counts(self:OnlineLabeler) -> dict:
+    "Answers per worker."
+    counts = np.bincount(np.asarray(self._w, np.intp), minlength=len(self.workers))
+    return dict(zip(self.workers, counts.tolist()))
+
+@patch
+def can_answer(self:OnlineLabeler, worker) -> bool:
+    "Whether `worker` may give another answer (under `max_per_worker`)."
+    return self.max_per_worker is None or self.worker_counts().get(worker, 0) < self.max_per_worker
+
+# %% ../nbs/25_simulate.ipynb #bac2d6d1
+def _fit(m, X, y):
+    if isinstance(m, SoftmaxRegression): m.fit(X, y, warm_start=True)
+    else: m.fit(X, y)
+
+def _logits(m, X, k:int) -> np.ndarray:
+    if hasattr(m, 'logits'): return m.logits(X)
+    P, cols = m.predict_proba(X), np.asarray(getattr(m, 'classes_', np.arange(k)), np.intp)
+    full = np.full((len(X), k), 1e-6, np.float32); full[:, cols] = P
+    return np.log(np.clip(full, 1e-6, 1)).astype(np.float32)
+
+@patch
+def update(self:OnlineLabeler) -> np.ndarray:
+    "Merge every answer so far (and train the learner, with features); the n_items x n_classes class probabilities."
+    t, w, y = self.codes()
+    if not len(t): return self.probas
+    n, k, nw = len(self.items), len(self.classes), max(len(self.workers), self._min_workers)
+    args = (t, w, y, n, nw, k, self.worker_model, self.prior_correct, self.prior_strength)
+    self.probas = _aggregate(*args, self.prior, init=self.probas)
+    if self.features is not None:
+        new = _learner_prior(self.models, self.features, self.probas, self.n_labels, self._fold,
+                             self.train_min_confidence, 1 - self.risk_threshold)
+        if new is not None: self.prior, self.probas = new, _aggregate(*args, new, init=self.probas)
+    return self.probas
+
+@patch
+def risk(self:OnlineLabeler) -> np.ndarray:
+    "The chance that each item's most probable class is wrong: 1 - its top probability."
+    return 1 - self.probas.max(1)
+
+@patch
+def settled(self:OnlineLabeler) -> np.ndarray:
+    "Which items are settled: risk at most `risk_threshold` (they need no more answers)."
+    return self.risk() <= self.risk_threshold
+
+@patch
+def needs_answer(self:OnlineLabeler) -> list:
+    "The ids of the items that need another answer (unsettled, fewer than `max_labels`), riskiest first."
+    risk, open_ = self.risk(), ~self.settled() & (self.n_labels < self.max_labels)
+    return [self.items[i] for i in np.flatnonzero(open_)[np.argsort(-risk[open_], kind='stable')]]
+
+@patch
+def labels(self:OnlineLabeler) -> dict:
+    "The most probable class of each item that has an answer or a learner's prior: {item: class}."
+    best, seen = self.probas.argmax(1), (self.n_labels > 0) | (self.prior is not None)
+    return {self.items[i]: self.classes[best[i]] for i in np.flatnonzero(seen)}
 
 # %% ../nbs/25_simulate.ipynb #3b7bacfd
 @dataclass
@@ -268,16 +448,13 @@ def cost_to_accuracy(per_item, accuracy, target:float=0.8) -> float:
     return float(x[i-1] + (target - a[i-1]) * (x[i] - x[i-1]) / (a[i] - a[i-1]))
 
 # %% ../nbs/25_simulate.ipynb #235ba1bf
-def _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds):
+def _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds, max_per_worker=None):
     if not isinstance(data, FeatureSet): raise TypeError(f"data must be a FeatureSet (see synthetic_features), got {type(data).__name__}")
     C = np.asarray(confusions, float)
     if C.ndim != 3 or C.shape[1:] != (data.n_classes, data.n_classes):
         raise ValueError(f"confusions must be n_workers x {data.n_classes} x {data.n_classes} (one matrix per annotator), got shape {C.shape}")
     if assignment not in ('random', 'greedy'): raise ValueError(f"assignment must be 'random' or 'greedy', got {assignment!r}")
-    if worker_model not in WORKER_MODELS: raise ValueError(f"worker_model must be one of {WORKER_MODELS}, got {worker_model!r}")
-    if not 0 <= risk_threshold < 1: raise ValueError(f"risk_threshold must be in [0, 1), got {risk_threshold!r}")
-    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
-        raise ValueError(f"folds must be a whole number >= 2 (each item is predicted by a model trained on the other folds), got {folds!r}")
+    _check_labeler_options(worker_model, risk_threshold, folds, max_per_worker)
     if not 1 <= max_labels <= len(C): raise ValueError(f"max_labels must be between 1 and the number of annotators ({len(C)}), got {max_labels!r}")
     n = len(data)
     b = int(round(batch * n)) if isinstance(batch, float) else batch
@@ -302,39 +479,63 @@ def simulate_online(data:FeatureSet, # items: features and true classes
                     patience:int=5, # stop after this many rounds in a row without the finished set growing
                     min_growth:float=0.001, # growth smaller than this share of the items does not count
                     max_rounds:int=100, # stop after this many rounds anyway
+                    max_per_worker:int|None=None, # most answers per annotator over the run (None: no cap)
+                    model:Callable|None=None, # makes the learner (see `OnlineLabeler`; default `SoftmaxRegression`)
                     seed:int=0, # seed of picks, assignments, answers and folds
                    ) -> OnlineResult:
-    "Simulate online labeling of `data` by `confusions` annotators, with or without a learner."
-    C, batch = _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds)
+    "Simulate online labeling of `data` by `confusions` annotators, with or without a learner, on an `OnlineLabeler`."
+    C, batch = _check_options(data, confusions, assignment, worker_model, risk_threshold, max_labels, batch, folds, max_per_worker)
     rng = np.random.default_rng(seed)
     n, k, n_workers = len(data), data.n_classes, len(C)
-    X, truth = data.features, data.truth
-    probas, prior = np.full((n, k), 1 / k), None
-    n_labels, asked = np.zeros(n, np.intp), set()
-    T, W, Y = (np.zeros(0, np.intp) for _ in range(3))
-    fold = rng.permutation(n) % folds
-    models = [SoftmaxRegression(k, n_iter=learner_iters) for _ in range(folds)]
-    rounds, best, stale = [], 0, 0
+    lab = OnlineLabeler(n, k, data.features if learner else None, model, risk_threshold, max_labels, max_per_worker, worker_model,
+                        prior_correct, prior_strength, train_min_confidence, folds, learner_iters)
+    lab._fold, lab._min_workers = rng.permutation(n) % folds, n_workers   # the run's seed decides the folds
+    asked, rounds, best, stale = set(), [], 0, 0
     for r in range(max_rounds):
-        risk = 1 - probas.max(1)
-        items = _pick(risk, n_labels, risk_threshold, max_labels, batch, rng)
+        risk = lab.risk()
+        items = _pick(risk, lab.n_labels, risk_threshold, max_labels, batch, rng)
         if not len(items): break
-        skills = _skills(T, W, Y, probas, n_workers, prior_correct, prior_strength) if assignment == 'greedy' else None
-        workers = _assign(items, risk, skills, asked, n_workers, assignment, rng)
-        T, W = np.r_[T, items], np.r_[W, workers]
-        Y = np.r_[Y, draw_labels(C, workers, truth[items], rng)]
-        n_labels[items] += 1
-        probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
-        if learner:
-            new = _learner_prior(models, X, probas, n_labels, fold, train_min_confidence, 1 - risk_threshold)
-            if new is not None:
-                prior = new
-                probas = _aggregate(T, W, Y, n, n_workers, k, worker_model, prior_correct, prior_strength, prior, init=probas)
-        done = 1 - probas.max(1) <= risk_threshold
-        right = probas.argmax(1) == truth
-        rounds.append(dict(round=r, asked=len(items), annotations=len(T), per_item=len(T) / n, accuracy=float(right.mean()),
+        skills = _skills(*lab.codes(), lab.probas, n_workers, prior_correct, prior_strength) if assignment == 'greedy' else None
+        left = None if max_per_worker is None else max_per_worker - np.bincount(lab.codes()[1], minlength=n_workers)
+        workers = _assign(items, risk, skills, asked, n_workers, assignment, rng, left)
+        items, workers = items[workers >= 0], workers[workers >= 0]
+        if not len(items): break
+        lab.add_codes(items, workers, draw_labels(C, workers, data.truth[items], rng))
+        lab.update()
+        done, right = lab.settled(), lab.probas.argmax(1) == data.truth
+        total = len(lab._t)
+        rounds.append(dict(round=r, asked=len(items), annotations=total, per_item=total / n, accuracy=float(right.mean()),
                            finished=int(done.sum()), finished_accuracy=float(right[done].mean()) if done.any() else float('nan')))
         if done.sum() >= best + max(1, min_growth * n): best, stale = int(done.sum()), 0
         else: stale += 1
         if stale >= patience: break
-    return OnlineResult(rounds, probas, n_labels, dict(item=T, worker=W, label=Y))
+    T, W, Y = lab.codes()
+    return OnlineResult(rounds, lab.probas, lab.n_labels, dict(item=T, worker=W, label=Y))
+
+# %% ../nbs/25_simulate.ipynb #416f5b1b
+def simulate_fixed(data:FeatureSet, # items: features (unused) and true classes
+                   confusions:np.ndarray, # n_workers x K x K simulated annotators
+                   max_labels:int=5, # answers per item in the last round
+                   aggregate:str='majority', # 'majority' (majority vote) or 'dawid_skene' (pooled Bayesian, as online)
+                   seed:int=0, # seed of the annotators drawn and their answers
+                  ) -> OnlineResult:
+    "Fixed redundancy, the cookbook's 'manual' baseline: 1, 2, ... `max_labels` answers per item by distinct annotators, merged."
+    C, _ = _check_options(data, confusions, 'random', 'pooled', 0.1, max_labels, 1, 2)
+    if aggregate not in ('majority', 'dawid_skene'): raise ValueError(f"aggregate must be 'majority' or 'dawid_skene', got {aggregate!r}")
+    rng = np.random.default_rng(seed)
+    n, k, n_workers = len(data), data.n_classes, len(C)
+    who = np.argsort(rng.random((n, n_workers)), axis=1)[:, :max_labels]   # distinct annotators per item
+    counts, T, W, Y, rounds = np.zeros((n, k)), [], [], [], []
+    for r in range(max_labels):
+        w = who[:, r]; y = draw_labels(C, w, data.truth, rng)
+        counts[np.arange(n), y] += 1
+        T.append(np.arange(n)); W.append(w); Y.append(y)
+        if aggregate == 'majority':
+            probas = counts / counts.sum(1, keepdims=True)
+            best = (counts + rng.random((n, k)) * 1e-3).argmax(1)
+        else:
+            probas = _aggregate(np.concatenate(T), np.concatenate(W), np.concatenate(Y), n, n_workers, k, 'pooled', .7, 10.)
+            best = probas.argmax(1)
+        acc = float((best == data.truth).mean())
+        rounds.append(dict(round=r, asked=n, annotations=n * (r + 1), per_item=float(r + 1), accuracy=acc, finished=n, finished_accuracy=acc))
+    return OnlineResult(rounds, probas, np.full(n, max_labels), dict(item=np.concatenate(T), worker=np.concatenate(W), label=np.concatenate(Y)))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_storage.ipynb #5012087f
 from __future__ import annotations
-import json, os, sqlite3, threading, time
+import errno, json, os, sqlite3, threading, time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 from fastcore.basics import patch
-from .base import STORES, Settings, default_author, item_id
+from .base import STORES, Settings, default_author, is_database_url, item_id
 
 # %% auto #0
-__all__ = ['Record', 'AnnotationFileError', 'Store', 'SQLiteStore', 'open_store', 'to_dataframe']
+__all__ = ['Record', 'AnnotationFileError', 'AnnotationWriteError', 'Store', 'SQLiteStore', 'open_store', 'to_dataframe']
 
 # %% ../nbs/02_storage.ipynb #7e6571b1
 @dataclass(frozen=True)
@@ -33,6 +33,48 @@ class AnnotationFileError(ValueError):
     def __init__(self, path, where:str, problem:str, hint:str='fix it, or move it away to start a new file'):
         self.path, self.where, self.problem = Path(path), where, problem
         super().__init__(f"{path}, {where}: {problem}. The file was left unchanged: {hint}.")
+
+# %% ../nbs/02_storage.ipynb #cf04ccff
+class AnnotationWriteError(OSError):
+    "Annotations that cannot be written to `path`; the message says why (read-only folder, full disk...), what to do."
+    def __init__(self, path, problem:str, hint:str):
+        self.path, self.problem = Path(path), problem
+        super().__init__(f"{path}: {problem}. {hint}.")
+
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, 'EDQUOT', errno.ENOSPC)}
+_READ_ONLY = {errno.EACCES, errno.EPERM, errno.EROFS}
+_READ_ONLY_HINT = 'Make the folder writable, or set Settings.result_dir to a folder you can write'
+
+def _sqlite_code(err:Exception) -> int:
+    "SQLite's primary result code of `err` (0 when it has none)."
+    return (getattr(err, 'sqlite_errorcode', None) or 0) & 0xff
+
+# the codes of a file that cannot be written: PERM, BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB
+_SQLITE_WRITE_FAILURES = {3, 5, 6, 8, 10, 11, 13, 14, 26}
+
+def _write_error(path, err:Exception, what:str='the change was not saved') -> AnnotationWriteError:
+    "The `AnnotationWriteError` for `err`, an `OSError` or a `sqlite3.Error` met while writing `path`."
+    code, no = _sqlite_code(err), getattr(err, 'errno', None)
+    if no in _FULL or code == 13: why, hint = 'the disk is full', 'free some space, then try again'
+    elif no in _READ_ONLY or code in (3, 8, 14):
+        why, hint = f'the folder {Path(path).parent} is read-only', _READ_ONLY_HINT.lower()
+    elif code in (5, 6):
+        why, hint = 'another process kept the file locked too long', 'try again, or close the other annotators of this project'
+    elif code in (11, 26): why, hint = 'the file is damaged', 'move it away, and restore it from a backup'
+    else: why, hint = 'the file could not be written', 'check the disk, then try again'
+    return AnnotationWriteError(path, f'{what}: {why} ({err})', f'Everything saved before is kept: {hint}')
+
+# %% ../nbs/02_storage.ipynb #62f27756
+def _require_writable(path:Path):
+    "Raise `AnnotationWriteError` unless annotations can be written at `path` (its folder is created when missing)."
+    folder = path.parent
+    try: folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AnnotationWriteError(path, f'the folder {folder} cannot be created ({e.strerror})', _READ_ONLY_HINT) from e
+    for p in (folder, path):
+        if p.exists() and not os.access(p, os.W_OK):
+            what = f'the folder {folder}' if p == folder else 'the file'
+            raise AnnotationWriteError(path, f'{what} is read-only: annotations cannot be saved there', _READ_ONLY_HINT)
 
 # %% ../nbs/02_storage.ipynb #d3d9f589
 def _tolist(o):
@@ -202,18 +244,28 @@ def _run(con, script:str):
         if sql.strip(): con.execute(sql)
 
 # %% ../nbs/02_storage.ipynb #ef227c9a
+_CHECK_SECONDS = 2.0 # the most time the check of a database at opening takes; larger files are checked in part
+
 def _check_sqlite_file(path:Path):
-    "Raise `AnnotationFileError` unless `path` is missing, empty, or an ipyannotator database this version reads."
+    "Raise `AnnotationFileError` unless `path` is missing, empty, or a sound ipyannotator database this version reads."
     if not path.exists() or path.stat().st_size == 0: return
     with open(path, 'rb') as f: head = f.read(16)
     if head != b'SQLite format 3\x00':
         raise AnnotationFileError(path, 'byte 0', f'not a SQLite database (it starts with {head[:8]!r})',
                                   'give the annotations another file name, or move this file away')
+    in_use = path.with_name(path.name + '-wal').exists()
+    try: _check_sqlite_content(path)
+    except AnnotationFileError:
+        if not in_use: _remove_side_files(path)
+        raise
+
+def _check_sqlite_content(path:Path):
     try:
         con = sqlite3.connect(f'file:{quote(str(path.absolute()))}?mode=ro', uri=True, timeout=30)
         try:
             tables = sorted(r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'"))
             meta = dict(con.execute('SELECT key, value FROM meta')) if 'meta' in tables else {}
+            damage = _quick_check(con, _CHECK_SECONDS) if meta.get('format') == _FORMAT else None
         finally: con.close()
     except sqlite3.DatabaseError as e:
         if 'locked' in str(e): raise  # busy with another writer for too long: not a bad file
@@ -224,12 +276,41 @@ def _check_sqlite_file(path:Path):
     if meta and int(meta.get('version', 0)) > _VERSION:
         raise AnnotationFileError(path, "table meta, key 'version'", f"written by a newer ipyannotator (format version {meta['version']})",
                                   'upgrade ipyannotator to open it')
+    if damage: raise AnnotationFileError(path, 'integrity check', f'damaged SQLite database ({damage})',
+                                         "move it away and restore a backup; the sqlite3 command's .recover saves what is left")
+
+def _remove_side_files(path:Path):
+    "Have SQLite remove the `-wal` and `-shm` files a read-only reading of `path` left (the last connection closed does)."
+    try:
+        con = sqlite3.connect(path, timeout=1)
+        try: con.execute('PRAGMA schema_version').fetchone()
+        finally: con.close()
+    except sqlite3.Error: pass
+
+def _quick_check(con, seconds:float) -> str|None:
+    "The problems `PRAGMA quick_check` finds in the database of `con`; `None` if none, or if it takes over `seconds`."
+    deadline = time.monotonic() + seconds
+    con.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try: rows = con.execute('PRAGMA quick_check(3)').fetchall()
+    except sqlite3.DatabaseError as e:
+        if 'interrupted' in str(e): return None  # a large file, checked in part
+        if 'locked' in str(e): raise
+        return str(e)
+    finally: con.set_progress_handler(None, 0)
+    lines = [l for r in rows for l in r[0].splitlines() if l != 'ok' and not l.startswith('***')]
+    return '; '.join(lines) or None
 
 # %% ../nbs/02_storage.ipynb #21058bde
 def _connect(path:Path, timeout:float) -> sqlite3.Connection:
     "A connection to the annotation database at `path`, created with its tables, or migrated, if needed."
+    _require_writable(path)
     _check_sqlite_file(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try: return _open_sqlite(path, timeout)
+    except sqlite3.DatabaseError as e:
+        if _sqlite_code(e) not in _SQLITE_WRITE_FAILURES: raise
+        raise _write_error(path, e, 'the annotations cannot be opened for writing') from e
+
+def _open_sqlite(path:Path, timeout:float) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
         for attempt in range(50):  # switching to WAL needs a moment alone with the file
@@ -267,13 +348,22 @@ class SQLiteStore(Store):
 
     @contextmanager
     def _write(self):
-        "One write transaction: taken at once (`BEGIN IMMEDIATE`), committed at the end, rolled back on error."
+        "One write transaction, taken at once and committed at the end; rolled back on error (`AnnotationWriteError`: SQLite's)."
         with self._lock:
-            self._con.execute('BEGIN IMMEDIATE')
-            try: yield self._con
-            except BaseException:
-                self._con.execute('ROLLBACK'); raise
-            self._con.execute('COMMIT')
+            con = self._con
+            try:
+                con.execute('BEGIN IMMEDIATE')
+                try: yield con
+                except BaseException:
+                    if con.in_transaction: con.execute('ROLLBACK')
+                    raise
+                con.execute('COMMIT')
+            except sqlite3.DatabaseError as e:
+                if con.in_transaction:
+                    try: con.execute('ROLLBACK')
+                    except sqlite3.Error: pass
+                if _sqlite_code(e) not in _SQLITE_WRITE_FAILURES: raise
+                raise _write_error(self.path, e) from e
 
     def _one(self, sql, args=()):
         with self._lock: return self._con.execute(sql, args).fetchone()
@@ -514,11 +604,14 @@ def claim_legacy(self:SQLiteStore, task:str, # the task that takes the values
 
 # %% ../nbs/02_storage.ipynb #3d8b6228
 def open_store(settings:Settings, # the project: `result_path`, `store`, `annotator`, `image_path`
-               kind:str|None=None, # 'sqlite' or 'json' (default: `settings.store`)
+               kind:str|None=None, # 'sqlite', 'json' or a `postgresql://` URL (default: `settings.store`)
                task:str='default' # the default task of the store's calls
               ) -> Store:
-    "The result store of a project: `annotations.sqlite` (kind `'sqlite'`) or `annotations.json` in `settings.result_path`."
+    "The result store of a project: `annotations.sqlite` (kind `'sqlite'`) or `annotations.json` in `settings.result_path`, or a PostgreSQL database."
     kind, folder = settings.store if kind is None else kind, settings.result_path
+    if is_database_url(kind):
+        from ipyannotator.postgres import open_url
+        return open_url(kind, author=settings.annotator, task=task)
     if kind not in STORES: raise ValueError(f"kind must be one of {STORES}, got {kind!r}")
     if kind == 'sqlite': return SQLiteStore(folder/'annotations.sqlite', author=settings.annotator, task=task)
     from ipyannotator.jsonstore import JSONStore

@@ -4,18 +4,53 @@
 
 # %% ../nbs/06_widgets.ipynb #95c119e0
 from __future__ import annotations
-import html, math
+import functools, html, itertools, logging, math
 from typing import Callable
-import ipywidgets, traitlets
+import anywidget, ipywidgets, traitlets
 from ipywidgets import CallbackDispatcher, Layout
-from traitlets import Bool, Int, List, Set, Unicode
+from traitlets import Bool, Dict, Int, List, Set, Unicode
 from ipyevents import Event
 from fastcore.basics import patch
 from .base import check_positive, check_type
 
 # %% auto #0
-__all__ = ['DEFAULT_KEYS', 'Navigator', 'normalise_combo', 'event_combo', 'KeyMap', 'KeyboardControl', 'LabelPicker',
-           'ThumbnailGrid']
+__all__ = ['log', 'DEFAULT_KEYS', 'error_text', 'Guard', 'Navigator', 'normalise_combo', 'event_combo', 'KeyMap',
+           'KeyboardControl', 'LabelPicker', 'keep_first_option', 'ThumbnailGrid']
+
+# %% ../nbs/06_widgets.ipynb #1758a508
+log = logging.getLogger('ipyannotator')
+
+_PLAIN = (ValueError, TypeError, KeyError, OSError, PermissionError, LookupError)
+
+def error_text(err:BaseException, limit:int=300) -> str:
+    "A short plain message for `err`, one line, no traceback: its text (with its type when the text is not a sentence)."
+    text = ' '.join(str(err).split()) if not isinstance(err, KeyError) else str(err.args[0]) if err.args else ''
+    if not text: return type(err).__name__
+    if not isinstance(err, _PLAIN): text = f'{type(err).__name__}: {text}'
+    return text if len(text) <= limit else text[:limit - 1] + '…'
+
+# %% ../nbs/06_widgets.ipynb #ec7e7d03
+class Guard:
+    "Runs widget callbacks: an error is logged with its traceback and given to `report`, never lost."
+    def __init__(self, report:Callable|None=None): # called with the exception (e.g. to show it on a status line)
+        self.report = report
+
+    def __enter__(self): return self
+
+    def __exit__(self, kind, err, tb) -> bool:
+        if not isinstance(err, Exception): return False
+        log.error('error in a widget callback: %s', error_text(err), exc_info=(kind, err, tb))
+        if self.report is not None:
+            try: self.report(err)
+            except Exception: log.exception('reporting the error above failed too')
+        return True
+
+    def __call__(self, fn:Callable) -> Callable:
+        "`fn`, run under this guard: what it raises is logged and reported instead."
+        @functools.wraps(fn)
+        def guarded(*args, **kwargs):
+            with self: return fn(*args, **kwargs)
+        return guarded
 
 # %% ../nbs/06_widgets.ipynb #565ef594
 class Navigator(ipywidgets.VBox):
@@ -25,14 +60,15 @@ class Navigator(ipywidgets.VBox):
     annotated = Int(0) #: number of items with an annotation
 
     def __init__(self, count:int=0, index:int=0, annotated:int=0):
-        small = Layout(width='auto')
+        small = lambda: Layout(width='auto')   # one layout per widget: hiding one must not hide the others
         self.prev_button = ipywidgets.Button(description='◀', tooltip='previous item (←)', layout=Layout(width='40px'))
         self.next_button = ipywidgets.Button(description='▶', tooltip='next item (→)', layout=Layout(width='40px'))
         self.slider = ipywidgets.IntSlider(min=1, max=1, value=1, continuous_update=False, readout=False)
-        self.position = ipywidgets.Label(layout=small)
+        self.position = ipywidgets.Label(layout=small())
         self.progress = ipywidgets.IntProgress(min=0, max=1, layout=Layout(width='160px'))
-        self.progress_label = ipywidgets.Label(layout=small)
-        self.next_unannotated_button = ipywidgets.Button(description='next unannotated', tooltip='next item without annotation (n)', layout=small)
+        self.progress_label = ipywidgets.Label(layout=small())
+        self.next_unannotated_button = ipywidgets.Button(description='next unannotated', layout=small(),
+                                                         tooltip='next item without annotation (n)')
         super().__init__([ipywidgets.HBox([self.prev_button, self.slider, self.next_button, self.position]),
                           ipywidgets.HBox([self.progress, self.progress_label, self.next_unannotated_button])])
         self.add_class('ipyannotator-navigator')
@@ -152,7 +188,7 @@ class KeyMap:
     "Key combinations to action names, with a description of each for the help."
     DEFAULT = DEFAULT_KEYS
     def __init__(self, bindings:dict|None=None): # combo -> (action, description) or action; default: `DEFAULT_KEYS`
-        self.bindings = {}
+        self.bindings, self._listeners = {}, []
         for combo, what in (DEFAULT_KEYS if bindings is None else bindings).items():
             action, description = (what, '') if isinstance(what, str) else what
             self.bind(combo, action, description)
@@ -161,10 +197,16 @@ class KeyMap:
         "Make `combo` do `action`, replacing what it did before."
         check_type('action', action, str)
         self.bindings[normalise_combo(combo)] = (action, description)
+        for f in self._listeners: f()
 
     def unbind(self, combo:str):
         "Make `combo` do nothing."
         self.bindings.pop(normalise_combo(combo), None)
+        for f in self._listeners: f()
+
+    def on_change(self, callback:Callable):
+        "Call `callback()` after each `bind` and `unbind` (a keyboard control tells the browser which keys it takes)."
+        self._listeners.append(callback)
 
     def action(self, event:dict) -> str|None:
         "The action of an ipyevents `keydown` `event`, or `None`."
@@ -196,27 +238,145 @@ def help_html(self:KeyMap) -> str:
     return f'<table class="ipyannotator-keys"><tr><th>keys</th><th>action</th></tr>{body}</table>'
 
 # %% ../nbs/06_widgets.ipynb #048934b0
+_KEYS_JS = r"""
+const TEXT = new Set(['INPUT', 'TEXTAREA', 'SELECT']);
+const MODIFIERS = new Set(['Control', 'Shift', 'Alt', 'Meta', 'OS', 'AltGraph', 'CapsLock', 'Hyper', 'Super']);
+// JupyterLab, Notebook 7, the classic notebook; Voila's page has a lab shell too, and `data-voila` on its body
+const NOTEBOOK = '.jp-LabShell, .jp-NotebookShell, #jp-main-dock-panel, #notebook-container';
+const onPage = () => !!document.body?.dataset?.voila || !document.querySelector(NOTEBOOK);
+
+function combo(e, named) {   // as event_combo in Python
+  let key = e.key || '';
+  if (!key || MODIFIERS.has(key) || key === 'Unidentified') return null;
+  const code = e.code || '';
+  if (e.altKey && code.startsWith('Key')) key = code.slice(3);
+  else if (e.altKey && code.startsWith('Digit')) key = code.slice(5);
+  const one = [...key].length === 1;
+  key = named[key.toLowerCase()] ?? (one ? key.toLowerCase() : key);
+  const shift = e.shiftKey && !([...key].length === 1 && !/\p{L}/u.test(key));
+  return [(e.ctrlKey || e.metaKey) && 'Ctrl', e.altKey && 'Alt', shift && 'Shift', key].filter(Boolean).join('+');
+}
+
+function typing(e) {
+  const t = e.composedPath ? e.composedPath()[0] : e.target;
+  return !!t && (TEXT.has(t.tagName) || t.isContentEditable);
+}
+
+const reg = window.__ipyannotatorKeys ??= {views: new Set(), last: null, installed: false};
+
+function shown(v) { const a = v.area(); return !!a && a.isConnected && a.getClientRects().length > 0; }
+
+function innermost(vs) { return vs.filter(v => !vs.some(w => w !== v && v.area().contains(w.area()))); }
+
+// the view a key goes to: the one under the pointer or holding the focus, else (page mode) the last used
+function target() {
+  const live = [...reg.views].filter(shown);
+  const here = innermost(live.filter(v => v.area().matches(':hover') || v.area().contains(document.activeElement)));
+  if (here.length) return here[here.length - 1];
+  const page = live.filter(v => v.mode() === 'page' || (v.mode() === 'auto' && onPage()));
+  if (reg.last && page.includes(reg.last)) return reg.last;
+  return page.length ? page[page.length - 1] : null;
+}
+
+function onKey(e) {
+  if (typing(e)) return;
+  const v = target();
+  if (!v) return;
+  const c = combo(e, v.model.get('named'));
+  if (!c || !v.model.get(e.type === 'keyup' ? 'keyup' : 'combos').includes(c)) return;
+  e.preventDefault(); e.stopPropagation();
+  v.model.send({event: e.type, type: e.type, key: e.key, code: e.code, repeat: e.repeat, ctrlKey: e.ctrlKey,
+                shiftKey: e.shiftKey, altKey: e.altKey, metaKey: e.metaKey,
+                target: {tagName: e.target?.tagName || ''}});
+}
+
+function onPointer(e) {
+  const hit = innermost([...reg.views].filter(v => shown(v) && v.area().contains(e.target)));
+  if (hit.length) reg.last = hit[hit.length - 1];
+}
+
+function install() {
+  if (reg.installed) return;
+  reg.installed = true;
+  window.addEventListener('keydown', onKey, true);
+  window.addEventListener('keyup', onKey, true);
+  window.addEventListener('pointerdown', onPointer, true);
+}
+
+export default {
+  render({model, el}) {
+    const scope = () => model.get('scope');
+    const v = {model, mode: () => model.get('mode'),
+               area: () => el.closest('.' + scope()) || document.querySelector('.' + scope())};
+    reg.views.add(v);
+    install();
+    return () => { reg.views.delete(v); if (reg.last === v) reg.last = null; };
+  }
+};
+"""
+
+class _PageKeys(anywidget.AnyWidget):
+    "The browser side of a `KeyboardControl`: one key listener for the page, sending the bound keys of its scope."
+    _esm = _KEYS_JS
+    scope = Unicode('').tag(sync=True)        #: CSS class of the area the keys belong to
+    combos = List(Unicode()).tag(sync=True)   #: the bound combinations: sent, their default action prevented
+    keyup = List(Unicode()).tag(sync=True)    #: combinations whose release is sent too
+    named = Dict().tag(sync=True)             #: key names in canonical form, as `event_combo` spells them
+    mode = Unicode('auto').tag(sync=True)     #: `'page'`, `'hover'` (pointer or focus in the scope only), or `'auto'`
+
+# %% ../nbs/06_widgets.ipynb #910e3020
+_SCOPES = itertools.count(1)
+
+def _register(callbacks:list, callback, remove:bool):
+    if remove: callbacks[:] = [f for f in callbacks if f != callback]
+    elif callback not in callbacks: callbacks.append(callback)
+
 class KeyboardControl:
-    "Calls the callbacks of the action of each key pressed over `source`, as `keymap` says."
-    def __init__(self, source:ipywidgets.DOMWidget, # the widget that takes keys while the mouse is over it
-                 keymap:KeyMap|None=None): # key combinations to actions (default: `KeyMap()`)
+    "Calls the callbacks of the action of each key pressed on the page, as `keymap` says; keys belong to `source`."
+    def __init__(self, source:ipywidgets.DOMWidget, # the area of the keys: the annotator (pointer, focus, clicks)
+                 keymap:KeyMap|None=None, # key combinations to actions (default: `KeyMap()`)
+                 guard:Guard|None=None, # runs the callbacks (default: errors are logged only)
+                 mode:str='auto'): # 'page': page-wide; 'hover': over `source` only; 'auto': page-wide, but over `source` in JupyterLab
         check_type('source', source, ipywidgets.DOMWidget)
-        self.source, self.keymap, self.enabled = source, keymap or KeyMap(), True
-        self._callbacks = {}
-        self.event = Event(source=source, watched_events=['keydown'], prevent_default_action=True)
-        self.event.on_dom_event(self.handle)
-        source.add_class('ipyannotator-keys')
+        if mode not in ('auto', 'page', 'hover'):
+            raise ValueError(f"mode must be 'auto', 'page' or 'hover', got {mode!r}")
+        self.source, self.keymap, self.guard, self.enabled = source, keymap or KeyMap(), guard or Guard(), True
+        self._callbacks, self._keyup = {}, []
+        scope = f'ipyannotator-scope-{next(_SCOPES)}'
+        source.add_class(scope)
+        self.event = _PageKeys(scope=scope, named=_NAMED_KEYS, mode=mode, layout=Layout(display='none'))
+        self.event.on_msg(lambda _, content, buffers: self.handle(content))
+        self.keymap.on_change(self._sync)
+
+    def _sync(self):
+        "Tell the browser which combinations to take: those whose action has a callback."
+        self.event.combos = sorted(c for c, (a, _) in self.keymap.bindings.items() if a in self._callbacks)
 
     def on_action(self, action:str, callback, remove=False):
         "Call `callback()` when a key of `action` is pressed."
-        self._callbacks.setdefault(action, CallbackDispatcher()).register_callback(callback, remove=remove)
+        _register(self._callbacks.setdefault(action, []), callback, remove)
+        if not self._callbacks[action]: del self._callbacks[action]
+        self._sync()
+
+    def on_key_up(self, combo:str, callback, remove=False):
+        "Call `callback(event)` when the key of `combo` is released (e.g. `'Space'`, held to pan)."
+        _register(self._keyup, callback, remove)
+        self.event.keyup = sorted(set(self.event.keyup) | {normalise_combo(combo)})
 
     def handle(self, event:dict) -> str|None:
-        "Run the callbacks of the action of a browser `keydown` `event`; return the action (or `None`)."
-        if event.get('type', event.get('event')) != 'keydown': return None
+        "Run the callbacks of the action of a browser `keydown` `event` under the guard; return the action (or `None`)."
+        kind = event.get('type', event.get('event'))
         if (event.get('target') or {}).get('tagName') in ('INPUT', 'TEXTAREA', 'SELECT'): return None
+        if kind == 'keyup':
+            if self.enabled and event_combo(event) in self.event.keyup:
+                for f in list(self._keyup):
+                    with self.guard: f(event)
+            return None
+        if kind != 'keydown': return None
         action = self.keymap.action(event)
-        if action is not None and self.enabled and action in self._callbacks: self._callbacks[action]()
+        if action is not None and self.enabled and action in self._callbacks:
+            for f in list(self._callbacks[action]):   # each under the guard (a CallbackDispatcher would hide errors)
+                with self.guard: f()
         return action
 
 # %% ../nbs/06_widgets.ipynb #f1518600
@@ -251,7 +411,8 @@ class LabelPicker(ipywidgets.VBox):
         check_positive('width', width); check_positive('height', height)
         self.images, self.width, self.height, self.filter_threshold = images or {}, width, height, filter_threshold
         self.filter = ipywidgets.Text(placeholder='filter classes', continuous_update=True, layout=Layout(width=f'{max(width, 150)}px'))
-        self.buttons = ipywidgets.Box(layout=Layout(flex_flow='row wrap', align_items='flex-start'))
+        self.buttons = ipywidgets.Box(layout=Layout(flex_flow='row wrap', align_items='flex-start',
+                                                    align_content='flex-start'))   # rows together at the top
         super().__init__([self.filter, self.buttons], multi=multi)
         self.add_class('ipyannotator-labels')
         self._cards, self._buttons = {}, {}
@@ -339,6 +500,21 @@ def pick(self:LabelPicker, n:int) -> str|None:
     if not 1 <= n <= len(vis): return None
     self.toggle(vis[n - 1])
     return vis[n - 1]
+
+@patch
+def digit(self:LabelPicker, label:str) -> int|None:
+    "The digit key that picks `label` now (1-9); `None` when it has none (hidden by the filter, or past the ninth)."
+    vis = self.visible()[:9]
+    return vis.index(label) + 1 if label in vis else None
+
+# %% ../nbs/06_widgets.ipynb #d81e6d54
+def keep_first_option(dropdown:ipywidgets.Dropdown) -> ipywidgets.Dropdown:
+    "Make `dropdown` show its first option, not a blank, whenever no option is selected (e.g. its value set to `None`)."
+    def first(change):
+        if change.new is None and dropdown.options: dropdown.index = 0
+    dropdown.observe(first, 'index')
+    if dropdown.index is None and dropdown.options: dropdown.index = 0
+    return dropdown
 
 # %% ../nbs/06_widgets.ipynb #1264d11d
 class _Cell(ipywidgets.VBox):

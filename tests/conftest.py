@@ -1,10 +1,12 @@
-"""Fixtures shared by the tests in tests/: a Voila server for the app and a headless Chromium page."""
+"""Fixtures shared by the tests in tests/: the `ipyannotator` command serving the app, and headless Chromium."""
 import os, shutil, socket, subprocess, sys, time, urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 import pytest
 
 CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
                   '--disable-component-update', '--disable-sync']
+COMMAND = str(Path(sys.executable).parent/'ipyannotator')
 
 
 def chromium_path():
@@ -47,38 +49,82 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60):
     raise TimeoutError(f'{url} not ready after {timeout} s')
 
 
+def descendants(pid: int) -> list[tuple[int, str]]:
+    "The processes under `pid` (children, grandchildren, ...), as (pid, command line), read from /proc."
+    parents = {}
+    for d in Path('/proc').iterdir():
+        if not d.name.isdigit(): continue
+        try:
+            stat = (d/'stat').read_text()
+            cmd = (d/'cmdline').read_bytes().replace(b'\0', b' ').decode(errors='replace')
+        except OSError: continue
+        parents.setdefault(int(stat.rsplit(')', 1)[1].split()[1]), []).append((int(d.name), cmd))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []): out.append(child); todo.append(child[0])
+    return out
+
+
+@dataclass
+class Served:
+    "An `ipyannotator` command serving the app: its address, process, log, and the temp folder it was given."
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    tmpdir: Path
+    started: float = field(default_factory=time.monotonic)
+
+    def log(self) -> str: return self.log_path.read_text(errors='replace')
+
+    def kernels(self) -> int:
+        "How many kernels the server runs now."
+        return sum('ipykernel' in cmd for _, cmd in descendants(self.process.pid))
+
+
 @pytest.fixture
-def ipyannotator_server(tmp_path):
+def app_server(tmp_path):
     """Start `ipyannotator ARGS...` (demo or serve) on a free port, in the folder `cwd` (default `tmp_path`: a task
-    given as `module:Class` is imported from there); yields a function(*args, cwd=None) -> base URL."""
-    procs = []
+    given as `module:Class` is imported from there), with its own TMPDIR; yields a function(*args, cwd=None) -> Served."""
+    served = []
     def start(*args, cwd=None):
         port = free_port()
-        cmd = [str(Path(sys.executable).parent/'ipyannotator'), *args, '--port', str(port)]
-        log = open(tmp_path/f'server-{port}.log', 'w')
-        proc = subprocess.Popen(cmd, env=jupyter_env(tmp_path/'jupyter'), stdout=log, stderr=subprocess.STDOUT,
-                                cwd=cwd or tmp_path)
-        procs.append(proc)
-        base = f'http://127.0.0.1:{port}/'
-        try: wait_ready(base + 'voila/static/voila.js', proc)
-        except Exception: raise RuntimeError((tmp_path/f'server-{port}.log').read_text()[-3000:])
-        return base
+        env, tmpdir, log_path = jupyter_env(tmp_path/'jupyter'), tmp_path/f'tmp-{port}', tmp_path/f'server-{port}.log'
+        tmpdir.mkdir()
+        env['TMPDIR'] = str(tmpdir)
+        proc = subprocess.Popen([COMMAND, *args, '--port', str(port)], env=env, stdout=open(log_path, 'w'),
+                                stderr=subprocess.STDOUT, cwd=cwd or tmp_path)
+        s = Served(f'http://127.0.0.1:{port}/', proc, log_path, tmpdir)
+        served.append(s)
+        try: wait_ready(s.url + 'voila/static/voila.js', proc)
+        except Exception: raise RuntimeError(s.log()[-3000:])
+        return s
     yield start
-    for p in procs:
-        p.terminate()
-        try: p.wait(10)
-        except subprocess.TimeoutExpired: p.kill()
+    for s in served:
+        s.process.terminate()
+        try: s.process.wait(15)
+        except subprocess.TimeoutExpired: s.process.kill()
 
 
 @pytest.fixture
-def browser_page(tmp_path):
-    "A page of a fresh headless Chromium (Playwright driving Debian's chromium)."
+def ipyannotator_server(app_server):
+    "Like `app_server`, giving the base URL only."
+    return lambda *args, cwd=None: app_server(*args, cwd=cwd).url
+
+
+@pytest.fixture
+def browser(tmp_path):
+    "A fresh headless Chromium (Playwright driving Debian's chromium): its browser context."
     exe = require_chromium()
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(str(tmp_path/'profile'), executable_path=exe, headless=True,
                                                     args=CHROMIUM_FLAGS, viewport={'width': 1280, 'height': 900})
-        page = ctx.new_page()
-        page.set_default_timeout(60_000)
-        yield page
+        ctx.set_default_timeout(60_000)
+        yield ctx
         ctx.close()
+
+
+@pytest.fixture
+def browser_page(browser):
+    "A page of a fresh headless Chromium."
+    return browser.new_page()

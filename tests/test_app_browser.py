@@ -1,6 +1,8 @@
 """The Voila app in real Chromium: the image is painted, keys label into the store, and a task of the user's own
-module (the one the tutorial `nbs/56_tutorial_own_task.ipynb` writes) is served by `ipyannotator serve --task module:Class`."""
-import json, time
+module (the one the tutorial `nbs/56_tutorial_own_task.ipynb` writes) is served by `ipyannotator serve --task module:Class`.
+The server caps the pages served at once and ends the kernels of closed pages, and the page fetches nothing from
+outside 127.0.0.1."""
+import json, time, urllib.parse
 from pathlib import Path
 from ipyannotator.mltypes import default_task_name
 from ipyannotator.storage import SQLiteStore
@@ -100,3 +102,70 @@ def test_own_task_from_a_user_module(ipyannotator_server, browser_page, tmp_path
         assert (stored(store, 'r1'), stored(store, 'r2')) == (['good'], ['bad'])
         assert store.get('r3') is None
         assert store.tasks() == ['rating:bad,good,ok'], 'values stored under another task name'
+
+
+def rss_mb(pids) -> float:
+    "The resident memory of processes `pids`, in MB."
+    total = 0
+    for pid in pids:
+        try: total += int(next(l for l in Path(f'/proc/{pid}/status').read_text().splitlines() if l.startswith('VmRSS')).split()[1])
+        except (OSError, StopIteration): pass
+    return total / 1024
+
+
+def test_pages_beyond_the_cap_are_told_the_server_is_full_and_closed_pages_end(app_server, browser, tmp_path):
+    from conftest import descendants
+    s = app_server('demo', '--path', str(tmp_path/'demo'), '--max-kernels', '2', '--idle-timeout', '4')
+    pages = [browser.new_page() for _ in range(3)]
+    for page in pages[:2]:
+        page.goto(s.url)
+        page.wait_for_selector('.ipyannotator canvas', state='attached')
+    assert s.kernels() == 2
+    kernel_pids = [pid for pid, cmd in descendants(s.process.pid) if 'ipykernel' in cmd]
+    print(f'\n2 open pages: {s.kernels()} kernels, {rss_mb(kernel_pids):.0f} MB resident')
+
+    response = pages[2].goto(s.url)                 # one page too many
+    assert response.status == 503
+    assert pages[2].inner_text('h2') == 'The server is full'
+    assert 'It serves at most 2 pages at once. This page tries again in a minute.' in pages[2].inner_text('body')
+    assert s.kernels() == 2, 'the refused page started a kernel'
+
+    time.sleep(8)                                   # twice the idle timeout: the kernels of open pages stay
+    assert s.kernels() == 2
+    first = pages[0].inner_text('.ipyannotator code')
+    pages[0].hover('.ipyannotator canvas')
+    pages[0].keyboard.press('ArrowRight')
+    pages[0].wait_for_function("(f) => document.querySelector('.ipyannotator code').innerText !== f", arg=first)
+
+    t0 = time.monotonic()
+    for page in pages[:2]: page.close()             # closed without unload handlers: a crashed tab, a lost connection
+    while s.kernels() and time.monotonic() - t0 < 30: time.sleep(0.5)
+    assert s.kernels() == 0, 'the kernels of closed pages did not end'
+    print(f'kernels of the closed pages ended {time.monotonic() - t0:.1f} s after the pages closed (idle timeout 4 s)')
+    assert "Culling 'idle' kernel" in s.log()
+    pages[2].reload()                               # room again
+    pages[2].wait_for_selector('.ipyannotator canvas', state='attached')
+
+
+def test_the_page_fetches_nothing_from_outside(ipyannotator_server, browser_page, tmp_path):
+    url = ipyannotator_server('demo', '--path', str(tmp_path/'demo'), '--annotator', 'tester')
+    page, outside = browser_page, []
+    def only_local(route):
+        if urllib.parse.urlsplit(route.request.url).hostname in ('127.0.0.1', None): route.continue_()
+        else: outside.append(route.request.url); route.abort()
+    page.route('**/*', only_local)                  # as offline: anything for another host fails, and is noted
+    page.goto(url)
+    page.wait_for_selector('.ipyannotator canvas', state='attached')
+    assert painted(page) > 10_000
+    page.hover('.ipyannotator canvas')
+    for key in ['1', 'ArrowRight', '2', 'ArrowRight']: page.keyboard.press(key)
+    for phase in ['explore', 'improve', 'create']:
+        page.click(f'.ipyannotator-app .widget-toggle-button:has-text("{phase}")')
+        page.wait_for_function("(p) => document.querySelector('.ipyannotator-app .mod-active')?.innerText === p", arg=phase)
+        time.sleep(1.5)
+        if phase == 'improve':                      # its button's icon is drawn with the Font Awesome that Voila bundles
+            icons = page.locator('.ipyannotator-app i.fa')
+            assert icons.count() > 0, 'no icon to check'
+            assert 'Font Awesome' in icons.first.evaluate("e => getComputedStyle(e, '::before').fontFamily")
+            page.wait_for_function("() => Array.from(document.fonts).some(f => f.family.includes('Font Awesome') && f.status === 'loaded')")
+    assert outside == [], f'the page fetched from outside 127.0.0.1: {outside}'

@@ -5,22 +5,29 @@
 # %% ../../nbs/10_annotator_base.ipynb #d5cd99e9
 from __future__ import annotations
 from dataclasses import dataclass, field
-from typing import Any, Sequence
-import argparse, html
+from typing import Any, Callable, Sequence
+import argparse, html, numbers
 from pathlib import Path
 import ipywidgets as W
-from traitlets import Any as TAny, Unicode
+from traitlets import Any as TAny, Bool, Unicode
 from ..base import AnnotatorStep, Settings, Updating
 from ..mltypes import Input, Output
 from ..storage import Store, open_store, read_annotations_json
 from ..media import ItemSource, FolderSource
-from ..widgets import Navigator, KeyMap, KeyboardControl, ThumbnailGrid
+from ..widgets import (DEFAULT_KEYS, Guard, KeyMap, KeyboardControl, Navigator, ThumbnailGrid, error_text,
+                                  keep_first_option, log)
 
 # %% auto #0
-__all__ = ['Annotations', 'ItemOrder', 'AnnotatorBase', 'press', 'items_with_classes', 'ClassFilter', 'ImproveBase', 'Task',
-           'AppSetup', 'comma_list']
+__all__ = ['NotSaved', 'Annotations', 'ItemOrder', 'AnnotatorBase', 'press', 'widget_or_error', 'items_with_classes',
+           'ClassFilter', 'ImproveBase', 'Task', 'AppSetup', 'comma_list']
 
 # %% ../../nbs/10_annotator_base.ipynb #c145100a
+class NotSaved(Exception):
+    "A write the store refused (full disk, read-only file, lock): `item` and the store's error `cause`."
+    def __init__(self, item:str|None, cause:Exception):
+        self.item, self.cause = item, cause
+        super().__init__(f'not saved: {error_text(cause)}')
+
 class Annotations:
     "The annotations a phase reads (`store` over `ground_truth`) and writes (`store`; read-only without one)."
     def __init__(self, store:Store|None=None, ground_truth:dict|None=None):
@@ -39,20 +46,24 @@ class Annotations:
         return self.get(item) is not None
 
     def put(self, item:str, value:Any):
-        "Write `value` for `item` (`None` removes it)."
+        "Write `value` for `item` (`None` removes it); `NotSaved` if the store fails."
         if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
-        return self.store.put(item, value) if value is not None else self.store.delete(item)
+        try: return self.store.put(item, value) if value is not None else self.store.delete(item)
+        except Exception as err: raise NotSaved(item, err) from err
 
     def apply(self, changes:dict) -> list:
-        "Write `changes` ({item: value, `None` removes it}) as one undoable step; returns the records that changed."
+        "Write `changes` ({item: value, `None` removes it}) as one undoable step; the records changed (`NotSaved`: failed)."
         if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
-        return self.store.apply(changes)
+        try: return self.store.apply(changes)
+        except Exception as err: raise NotSaved(next(iter(changes), None), err) from err
 
 # %% ../../nbs/10_annotator_base.ipynb #62135f5c
 class ItemOrder:
-    "Positions over `source`: all its items, or the source positions in `indices`."
-    def __init__(self, source:ItemSource, indices:Sequence[int]|None=None):
-        self.source, self.indices = source, None if indices is None else list(indices)
+    "Positions over `source`: all its items, or the source positions in `indices` (each once)."
+    def __init__(self, source:ItemSource, # the items
+                 indices:Sequence[int]|None=None, # source positions, in the order to walk them (default: all, in order)
+                 name:str='indices'): # the argument's name in errors (e.g. `'order'` for `create(order=...)`)
+        self.source, self.indices = source, None if indices is None else _check_positions(indices, len(source), name)
         self._positions = None
     def __len__(self): return len(self.source) if self.indices is None else len(self.indices)
     def __getitem__(self, pos:int) -> str:
@@ -68,11 +79,27 @@ class ItemOrder:
         if self._positions is None: self._positions = {s: p for p, s in enumerate(self.indices)}
         return self._positions.get(i)
 
+def _check_positions(indices, n:int, name:str) -> list[int]:
+    "`indices` as a list of ints, each a position of a source of `n` items, each once; else an error naming `name`."
+    if isinstance(indices, (str, bytes, dict)) or not hasattr(indices, '__iter__'):
+        raise TypeError(f"{name} must be a list of source positions (whole numbers), got {indices!r}")
+    out, seen = [], set()
+    for k, i in enumerate(indices):
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise TypeError(f"{name}[{k}] must be a whole number (a source position), got {i!r}")
+        if not 0 <= i < n:
+            raise ValueError(f"{name}[{k}] is {i}, outside the {n} items: positions go from 0 to {n - 1} "
+                             "(no negative positions)")
+        if i in seen: raise ValueError(f"{name}[{k}] is {i} again: each position may appear once")
+        seen.add(int(i)); out.append(int(i))
+    return out
+
 # %% ../../nbs/10_annotator_base.ipynb #47edbd53
 class AnnotatorBase(W.VBox):
     "Navigation, keys, saving, undo and progress shared by every annotator; a task adds `body` and `render`."
     item = Unicode('').tag(sync=False)   #: id of the item shown
     value = TAny(None).tag(sync=False)   #: its annotation value
+    auto_advance = Bool(False).tag(sync=False)  #: go on to the next item after an answer that completes one (`advance`)
 
     def __init__(self,
                  order:ItemOrder, # the items of this phase, in order
@@ -84,25 +111,33 @@ class AnnotatorBase(W.VBox):
         super().__init__()
         self.order, self.output, self.annotations, self.step, self.classes = order, output, annotations, step, classes
         self.add_class('ipyannotator')
+        self.guard = Guard(self._report)   # runs every callback: an error is logged and shown on the status line
         self.navigator = Navigator(count=len(order))
         self.title, self.status, self.help = W.HTML(), W.HTML(), W.HTML(layout=W.Layout(display='none'))
+        self.help_button = W.Button(description='? keys', tooltip='show or hide the keys (?)',
+                                    layout=W.Layout(width='auto'))
         self.keymap = keymap or KeyMap()
         self.keyboard = None
         self.updating = Updating() # true while the annotator sets its widgets itself: observers then save nothing
         self.shown_class = None    # the class a class filter shows, `None` for all
-        self.navigator.observe(lambda c: self._show_position(c.new), 'index')
-        self.navigator.on_next_unannotated(lambda *_: self.next_unannotated())
+        self.unit = 'item'         # what the navigator steps through, for messages ('page' for a grid)
+        self.navigator.observe(self.guard(lambda c: self._show_position(c.new)), 'index')
+        self.navigator.on_next_unannotated(self.guard(lambda *_: self.next_unannotated()))
+        self.help_button.on_click(self.guard(lambda _: self.toggle_help()))
+        self.keymap.on_change(lambda: setattr(self.help, 'value', self.keymap.help_html()))
 
 # %% ../../nbs/10_annotator_base.ipynb #a56f499b
 from fastcore.basics import patch
 
 @patch
 def _layout(self:AnnotatorBase, body:W.Widget, keys:W.DOMWidget|None=None):
-    "Lay out the title, the task's `body`, the navigator, the status line and the key map; keys act over `keys` (default `body`)."
-    self.keyboard = KeyboardControl(keys or body, self.keymap)
+    "Lay out the title, the task's `body` (main area: `keys`, default `body`), the navigator, the status and the keys."
+    self.keyboard = KeyboardControl(self, self.keymap, self.guard)
+    (keys or body).add_class('ipyannotator-keys')
     self._bind_actions()
     self.help.value = self.keymap.help_html()
-    self.children = [self.title, body, self.navigator, self.status, self.help]
+    status = W.HBox([self.help_button, self.status], layout=W.Layout(align_items='center'))
+    self.children = [self.title, body, self.navigator, status, self.help, self.keyboard.event]
 
 @patch
 def start(self:AnnotatorBase, position:int=0):
@@ -128,12 +163,28 @@ def _show_position(self:AnnotatorBase, position:int):
     self.item = self.order[position]
     self.value = self.annotations.get(self.item)
     self.title.value = self._title_html()
+    self.status.value = ''   # what it said was about the item left
     with self.updating: self.render(self.item, self.value)
 
 @patch
 def _title_html(self:AnnotatorBase) -> str:
     mode = ' (read-only)' if self.annotations.read_only else ''
-    return f'<b>{self.step.value}{mode}</b> &middot; <code>{html.escape(self.item)}</code>'
+    shown = f'<b>{self.step.value}{mode}</b> &middot; <code>{html.escape(self.item)}</code>'
+    return shown + self._unknown_html(self.value)
+
+@patch
+def unknown_classes(self:AnnotatorBase, value:Any) -> list[str]:
+    "The classes `value` names that are not among the annotator's classes (renamed or removed since it was stored)."
+    if not self.classes or value is None: return []
+    return sorted(self.output.classes_in(value) - set(self.classes))
+
+@patch
+def _unknown_html(self:AnnotatorBase, value:Any) -> str:
+    unknown = self.unknown_classes(value)
+    if not unknown: return ''
+    names = html.escape(', '.join(map(repr, unknown)))
+    return (f' &middot; <span class="ipyannotator-unknown" style="color:#b00020">&#9888; stored {names}: '
+            f'not among the classes</span>')
 
 @patch
 def render(self:AnnotatorBase, item:str, value:Any):
@@ -154,10 +205,17 @@ def set_value(self:AnnotatorBase, value:Any):
         self.message('explore is read-only: nothing is saved'); return
     if value is not None: value = self.output.validate(value, self.classes)
     was = self.value is not None   # the value shown: no need to read it again
-    self.annotations.put(self.item, value)
+    self.annotations.put(self.item, value)   # `NotSaved` if the store fails: the guard shows it and the stored value
     self.value = value
     self.navigator.annotated += int(value is not None) - int(was)
-    self.message('annotation removed' if value is None else 'saved: none of these apply' if self.is_empty(value) else 'saved')
+    self.title.value = self._title_html()
+    self.message(self._saved_text(value))
+
+@patch
+def _saved_text(self:AnnotatorBase, value:Any) -> str:
+    said = 'annotation removed' if value is None else 'saved: none of these apply' if self.is_empty(value) else 'saved'
+    done = value is not None and self.navigator.annotated >= self.navigator.count
+    return said + (f' · every {self.unit} is annotated' if done else '')
 
 def _is_empty(value) -> bool:
     if isinstance(value, (list, tuple)): return len(value) == 0
@@ -176,9 +234,16 @@ def clear(self:AnnotatorBase):
 
 @patch
 def message(self:AnnotatorBase, text:str, error:bool=False):
-    "Show `text` on the status line."
+    "Show `text` on the status line (in red when `error`)."
     colour = '#b00020' if error else '#555'
     self.status.value = f'<span style="color:{colour}">{html.escape(text)}</span>'
+
+@patch
+def _report(self:AnnotatorBase, err:Exception):
+    "Show a callback's error on the status line (its traceback is in the log); after a failed write, the stored value."
+    if isinstance(err, NotSaved):
+        with Guard(): self.refresh()
+    self.message(str(err) if isinstance(err, NotSaved) else error_text(err), error=True)
 
 # %% ../../nbs/10_annotator_base.ipynb #3a0d55d3
 @patch
@@ -190,8 +255,16 @@ def _bind_actions(self:AnnotatorBase):
 
 @patch
 def next(self:AnnotatorBase):
-    "Go to the next item."
+    "Go to the next item; at the last one, say so, and whether every item is annotated."
+    if self.navigator.index >= self.navigator.count - 1: self.message(self._end_text()); return
     self.navigator.next()
+
+@patch
+def _end_text(self:AnnotatorBase) -> str:
+    left, u = self.navigator.count - self.navigator.annotated, self.unit
+    if left <= 0: return f'last {u}: every {u} is annotated'
+    are = 's are' if left != 1 else ' is'
+    return f"this is the last {u}; {left:,} {u}{are} not annotated yet (n goes to the next one)"
 
 @patch
 def prev(self:AnnotatorBase):
@@ -202,6 +275,16 @@ def prev(self:AnnotatorBase):
 def confirm(self:AnnotatorBase):
     "Accept the shown annotation and go on to the next item."
     self.next()
+
+@patch
+def advance(self:AnnotatorBase, said:str='') -> bool:
+    "After an answer that completes the item: with `auto_advance`, go on to the next item, saying `said`."
+    if not self.auto_advance: return False
+    if self.navigator.index >= self.navigator.count - 1:
+        self.message(f'{said}; {self._end_text()}' if said else self._end_text()); return False
+    self.next()
+    if said: self.message(said)
+    return True
 
 @patch
 def toggle_help(self:AnnotatorBase):
@@ -230,7 +313,7 @@ def next_unannotated(self:AnnotatorBase) -> bool:
         pos = (start + k) % n
         if not self.annotations.is_annotated(self.order[pos]):
             self.navigator.index = pos; return True
-    self.message('every item is annotated'); return False
+    self.message(f'every {self.unit} is annotated'); return False
 
 # %% ../../nbs/10_annotator_base.ipynb #dd160c4c
 @patch
@@ -273,6 +356,15 @@ def press(annotator:AnnotatorBase, key:str, ctrl:bool=False, shift:bool=False, a
     annotator.keyboard.event._handle_custom_msg({'event': 'keydown', 'type': 'keydown', 'key': key, 'ctrlKey': ctrl,
                                                  'shiftKey': shift, 'altKey': alt, 'metaKey': False}, [])
 
+# %% ../../nbs/10_annotator_base.ipynb #44cdd447
+def widget_or_error(build:Callable, # makes the widget (e.g. `lambda: annotator.create()`)
+                    doing:str='open this') -> W.Widget: # what `build` does, for the message ("open improve")
+    "The widget `build()` returns; if it raises, a red message saying what failed (the traceback goes to the log)."
+    failed = []
+    with Guard(failed.append): return build()
+    text = html.escape(f'cannot {doing}: {error_text(failed[0])}')
+    return W.HTML(f'<div class="ipyannotator-error" style="color:#b00020;font-weight:bold">{text}</div>')
+
 # %% ../../nbs/10_annotator_base.ipynb #42a21b81
 @patch
 def set_order(self:AnnotatorBase, order:ItemOrder, position:int=0):
@@ -298,9 +390,10 @@ class ClassFilter(W.Dropdown):
     def __init__(self, annotator:AnnotatorBase, # the annotator to narrow
                  values:dict, # item -> value, read for the classes
                  classes:Sequence[str]): # the classes offered
-        super().__init__(options=[('all classes', None)] + [(c, c) for c in classes], value=None, description='class')
+        super().__init__(options=[('all classes', None)] + [(c, c) for c in classes], index=0, description='class')
         self.annotator, self.values, self.all_classes = annotator, values, list(classes)
-        self.observe(lambda c: self.apply(c.new), 'value')
+        keep_first_option(self)   # 'all classes' shows, not a blank, while the value is None
+        self.observe(annotator.guard(lambda c: self.apply(c.new)), 'value')
 
     def apply(self, cls:str|None):
         "Show the items naming `cls` (any of the filter's classes when `None`)."
@@ -323,12 +416,22 @@ class ImproveBase(W.VBox):
         super().__init__()
         self.source, self.annotations, self.output, self.classes = source, annotations, output, list(classes)
         self.items = list(items) if items is not None else None
+        self.add_class('ipyannotator-improve')
         self.updating = Updating()
+        self.guard = Guard(self._report)
         self.class_picker = W.Dropdown(options=self.classes, description='class')
         self.grid = ThumbnailGrid(n_rows, n_cols, thumbnail=thumbnail, caption=self.caption, width=thumb_size, height=thumb_size)
         self.status = W.HTML()
-        self.class_picker.observe(lambda c: self.show_class(c.new), 'value')
-        self.children = [self.class_picker, self.grid, self.status]
+        self.keymap = KeyMap({'?': DEFAULT_KEYS['?']})
+        self.help = W.HTML(self.keymap.help_html(), layout=W.Layout(display='none'))
+        self.help_button = W.Button(description='? keys', tooltip='show or hide the keys (?)',
+                                    layout=W.Layout(width='auto'))
+        self.keyboard = KeyboardControl(self, self.keymap, self.guard)
+        self.keymap.on_change(lambda: setattr(self.help, 'value', self.keymap.help_html()))
+        self.keyboard.on_action('help', self.toggle_help)
+        self.help_button.on_click(self.guard(lambda _: self.toggle_help()))
+        self.class_picker.observe(self.guard(lambda c: self.show_class(c.new)), 'value')
+        self._layout(self.class_picker, self.grid, self.status)
 
     def entries(self, cls:str) -> list:
         "The grid entries of class `cls`, the most doubtful first: implemented by each task."
@@ -369,6 +472,28 @@ def marked(self:ImproveBase) -> list:
 def refresh(self:ImproveBase):
     "Show the picked class again, from the stored values."
     self.show_class()
+
+@patch
+def _layout(self:ImproveBase, *parts:W.Widget):
+    "Show `parts`, then the `? keys` button, the key map and the keyboard's browser side."
+    self.children = [*parts, self.help_button, self.help, self.keyboard.event]
+
+@patch
+def message(self:ImproveBase, text:str, error:bool=False):
+    "Show `text` on the status line (in red when `error`)."
+    self.status.value = f"<span style=\"color:{'#b00020' if error else '#555'}\">{html.escape(text)}</span>"
+
+@patch
+def toggle_help(self:ImproveBase):
+    "Show or hide the key map."
+    self.help.layout.display = None if self.help.layout.display == 'none' else 'none'
+
+@patch
+def _report(self:ImproveBase, err:Exception):
+    "Show a callback's error on the status line; after a failed write, the stored values."
+    if isinstance(err, NotSaved):
+        with Guard(): self.refresh()
+    self.message(str(err) if isinstance(err, NotSaved) else error_text(err), error=True)
 
 # %% ../../nbs/10_annotator_base.ipynb #78bc228f
 class Task:
@@ -413,9 +538,21 @@ class Task:
 # %% ../../nbs/10_annotator_base.ipynb #520777d0
 @patch
 def ground_truth(self:Task) -> dict:
-    "The ground-truth annotations (`settings.ground_truth_path`), empty when there is no such file."
+    "The ground-truth annotations (`settings.ground_truth_path`), each checked (`check_value`); empty without the file."
+    return self.read_truth(self.check_value)
+
+@patch
+def read_truth(self:Task, validate:Callable|None=None) -> dict:
+    "The values of the ground-truth file, each passed through `validate` (errors name file and key); `{}` without it."
     path = self.settings.ground_truth_path
-    return read_annotations_json(path, image_root=self.image_root) if path.exists() else {}
+    return read_annotations_json(path, image_root=self.image_root, validate=validate) if path.exists() else {}
+
+@patch
+def check_value(self:Task, value:Any) -> Any:
+    "`value` checked by the output, in its stored form; a class the task lacks passes (the annotators flag it)."
+    try: named = sorted(self.output.classes_in(value)) if self.classes is not None else []
+    except Exception: named = []     # a value of the wrong shape: `validate` says what is wrong with it
+    return self.output.validate(value, None if self.classes is None else [*self.classes, *named])
 
 @patch(as_prop=True)
 def store(self:Task) -> Store:
@@ -457,7 +594,7 @@ def explore(self:Task):
 @patch
 def create(self:Task, order:Sequence[int]|None=None): # source positions to annotate, in this order (default: all)
     "Annotate into the results store, resuming at the first item without a value."
-    a = self.annotator(ItemOrder(self.source, order), Annotations(self.store), AnnotatorStep.CREATE)
+    a = self.annotator(ItemOrder(self.source, order, name='order'), Annotations(self.store), AnnotatorStep.CREATE)
     a.start(a.first_unannotated())
     return a
 

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12e_bbox.ipynb #5f1a5957
 from __future__ import annotations
-import io, json, math
+import html, io, json, math
 from pathlib import Path
 from collections import OrderedDict
 from typing import Callable, Sequence
@@ -90,10 +90,10 @@ class BboxImprove(ImproveBase):
         self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
         self.relabel_button = W.Button(description='give marked boxes the class', layout=Layout(width='auto'))
         self.editor_area = W.VBox()
-        self.fix_button.on_click(lambda _: self.fix())
-        self.relabel_button.on_click(lambda _: self.relabel(self.new_class.value))
-        self.children = [self.class_picker, self.grid, W.HBox([self.fix_button, self.relabel_button, self.new_class]),
-                         self.status, self.editor_area]
+        self.fix_button.on_click(self.guard(lambda _: self.fix()))
+        self.relabel_button.on_click(self.guard(lambda _: self.relabel(self.new_class.value)))
+        self._layout(self.class_picker, self.grid, W.HBox([self.fix_button, self.relabel_button, self.new_class]),
+                     self.status, self.editor_area)
         self.show_class(self.class_picker.value)
 
 # %% ../../nbs/12e_bbox.ipynb #1eb4ac65
@@ -146,7 +146,7 @@ class _Watched(Annotations):
 def fix(self:BboxImprove) -> BboxAnnotator|None:
     "Open the items of the marked boxes in a box annotator below the grid, each with its marked box selected."
     marked = self.marked()
-    if not marked: self.status.value = 'mark the wrong boxes first (click their crops)'; return None
+    if not marked: self.message('mark the wrong boxes first (click their crops)'); return None
     items = list(dict.fromkeys(e[0] for e in marked))
     ed = BboxAnnotator(ItemOrder(self.source, [self.source.index(it) for it in items]), self.input, self.output,
                        _Watched(self.annotations, self._edited), step=AnnotatorStep.IMPROVE)
@@ -167,16 +167,18 @@ def _edited(self:BboxImprove, item:str):
 # %% ../../nbs/12e_bbox.ipynb #e1d261af
 @patch
 def relabel(self:BboxImprove, cls:str):
-    "Give the marked boxes the class `cls`: one write per item."
+    "Give the marked boxes the class `cls`: one write per item, all in one undoable step."
     marked = self.marked()
-    if not marked: self.status.value = 'mark the wrong boxes first (click their crops)'; return
+    if not marked: self.message('mark the wrong boxes first (click their crops)'); return
+    changes = {}
     for item in dict.fromkeys(e[0] for e in marked):
         boxes, labels = boxes_of(self.annotations.get(item))     # new lists: the ground truth is never changed in place
         for e in marked:
             if e[0] == item: labels[e[1]] = [cls]
-        self.annotations.put(item, self.output.validate(value_of(boxes, labels)))
+        changes[item] = self.output.validate(value_of(boxes, labels))
+    self.annotations.apply(changes)
     self.show_class()
-    self.status.value = f'{len(marked)} boxes now of class <b>{cls}</b>'
+    self.status.value = f'{len(marked)} boxes now of class <b>{html.escape(cls)}</b>'
 
 # %% ../../nbs/12e_bbox.ipynb #ec79bbce
 def _check_suggestions(suggestions, output:OutputImageBbox, source) -> dict:

@@ -9,14 +9,13 @@ from typing import Sequence
 import ipywidgets as W
 from ipywidgets import Layout
 from ipycanvas import hold_canvas
-from ipyevents import Event
 from fastcore.basics import patch
 from ..base import AnnotatorStep
 from ..mltypes import InputImage, OutputImageBbox
 from ..media import ImageLoader
 from ..canvas import ImageCanvas
 from ..widgets import KeyMap, LabelPicker
-from .base import AnnotatorBase, Annotations, ItemOrder
+from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
 from .box_editor import BoxEditor, boxes_of, _num
 from .box_drawing import CURSORS, draw_boxes, draw_overlay
 from .box_list import BoxList, _FIELDS
@@ -69,7 +68,7 @@ class BboxAnnotator(AnnotatorBase):
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
         self.editor = BoxEditor()
-        self.editor.new_class, self.editor.read_only = self.classes[0], annotations.read_only
+        self.editor.new_class, self.editor.read_only = self.classes[0] if self.classes else None, annotations.read_only
         self.picker = LabelPicker(self.classes, width=120, height=26)
         self.picker.disabled = annotations.read_only
         self.box_list = BoxList(self.classes)
@@ -79,20 +78,19 @@ class BboxAnnotator(AnnotatorBase):
                        W.HTML('<b>boxes</b>'), self.box_list], layout=Layout(margin='0 0 0 12px'))
         self._pan_from, self._space, self._cursor = None, False, None
         self._layout(W.HBox([keys, side, W.HTML(_CURSOR_CSS)]), keys=keys)
-        self.keyup = Event(source=keys, watched_events=['keyup'])
         self._wire()
 
 # %% ../../nbs/12d_bbox_annotator.ipynb #15a51b8e
 @patch
 def _build_toolbar(self:BboxAnnotator):
-    small = Layout(width='auto')
     self.tools = W.ToggleButtons(options=[('edit', 'edit'), ('draw', 'draw'), ('pan', 'pan')], value='edit',
                                  tooltips=['drag to draw, move or resize (e)', 'every drag draws a box (b)', 'drags move the view (h)'],
                                  style={'button_width': '58px'})
     self.zoom_in_button = W.Button(description='+', tooltip='zoom in (+ or the wheel)', layout=Layout(width='32px'))
     self.zoom_out_button = W.Button(description='−', tooltip='zoom out (-)', layout=Layout(width='32px'))
-    self.fit_button = W.Button(description='fit', tooltip='fit the image again (0)', layout=small)
-    self.accept_button = W.Button(description='accept suggestions', tooltip='save the suggested boxes (a)', layout=small)
+    self.fit_button = W.Button(description='fit', tooltip='fit the image again (0)', layout=Layout(width='auto'))
+    self.accept_button = W.Button(description='accept suggestions', tooltip='save the suggested boxes (a)',
+                                  layout=Layout(width='auto'))   # a layout of its own: hiding it hides nothing else
     self.accept_button.layout.display = None if self.suggestions else 'none'
     self.toolbar = W.HBox([self.tools, self.zoom_in_button, self.zoom_out_button, self.fit_button, self.accept_button],
                           layout=Layout(flex_flow='row wrap'))
@@ -100,17 +98,19 @@ def _build_toolbar(self:BboxAnnotator):
 # %% ../../nbs/12d_bbox_annotator.ipynb #ac031331
 @patch
 def _wire(self:BboxAnnotator):
-    c = self.canvas
-    c.on_mouse_down(self._mouse_down); c.on_mouse_move(self._mouse_move); c.on_mouse_up(self._mouse_up)
-    c.on_mouse_out(self._mouse_out); c.on_mouse_wheel(self._wheel); c.on_redraw(self._on_canvas_redraw)
-    self.tools.observe(lambda ch: setattr(self.editor, 'tool', 'draw' if ch.new == 'draw' else 'edit'), 'value')
-    self.zoom_in_button.on_click(lambda _: self.zoom(1.25)); self.zoom_out_button.on_click(lambda _: self.zoom(0.8))
-    self.fit_button.on_click(lambda _: self.canvas.reset_view()); self.accept_button.on_click(lambda _: self.accept())
-    self.picker.observe(self._picked, 'value')
+    c, g = self.canvas, self.guard         # every callback runs under the guard: an error shows on the status line
+    c.on_mouse_down(g(self._mouse_down)); c.on_mouse_move(g(self._mouse_move)); c.on_mouse_up(g(self._mouse_up))
+    c.on_mouse_out(g(self._mouse_out)); c.on_mouse_wheel(g(self._wheel)); c.on_redraw(g(self._on_canvas_redraw))
+    self.tools.observe(g(lambda ch: setattr(self.editor, 'tool', 'draw' if ch.new == 'draw' else 'edit')), 'value')
+    self.zoom_in_button.on_click(g(lambda _: self.zoom(1.25)))
+    self.zoom_out_button.on_click(g(lambda _: self.zoom(0.8)))
+    self.fit_button.on_click(g(lambda _: self.canvas.reset_view()))
+    self.accept_button.on_click(g(lambda _: self.accept()))
+    self.picker.observe(g(self._picked), 'value')
     bl = self.box_list
-    bl.on_select(self.select); bl.on_delete(self.delete); bl.on_label(lambda i, l: self.set_class(l, i))
-    bl.on_change(self._field_changed); bl.on_hover(self._list_hover)
-    self.keyup.on_dom_event(self._key_up)
+    bl.on_select(g(self.select)); bl.on_delete(g(self.delete)); bl.on_label(g(lambda i, l: self.set_class(l, i)))
+    bl.on_change(g(self._field_changed)); bl.on_hover(g(self._list_hover))
+    self.keyboard.on_key_up('Space', self._key_up)
     on = self.keyboard.on_action
     for name, (dx, dy) in NUDGES.items():
         on(name, lambda name=name, dx=dx, dy=dy: self._arrow(name, dx, dy, 1))
@@ -188,8 +188,14 @@ def _show_list(self:BboxAnnotator):
 def _save(self:BboxAnnotator, what:str):
     "Save the editor's boxes for the current item (one store write), then redraw and say `what` was done."
     if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
+    value = self.editor.value()
+    unknown = self.unknown_classes(value)
+    if unknown:   # the store's value is shown again: a box of a class no longer offered must get a class first
+        names = ', '.join(map(repr, unknown))
+        why = f'a box has the class {names}, not among the classes: select it and give it one (a digit)'
+        raise NotSaved(self.item, ValueError(why))
     self.editor.suggested = False
-    self.set_value(self.editor.value())
+    self.set_value(value)
     self._redraw(); self._show_list()
     self.message(what)
 

@@ -58,40 +58,67 @@ class ClassificationAnnotator(AnnotatorBase):
                  annotations:Annotations, # what is read and written
                  classes:Sequence[str], # class names
                  images:dict|None=None, # class -> display image, for image labels
-                 step:AnnotatorStep=AnnotatorStep.CREATE): # the phase
+                 step:AnnotatorStep=AnnotatorStep.CREATE, # the phase
+                 auto_advance:bool=False): # go on to the next item after a label is picked (one label per item only)
         super().__init__(order, output, annotations, step=step, classes=classes)
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
         self.picker = LabelPicker(list(classes), images=images, multi=output.multi,  # wide enough to read a class name
                                   width=max(output.label_width, 120), height=output.label_height)
         self.picker.disabled = annotations.read_only
-        self.picker.observe(lambda c: self.set_value(list(c.new)), 'value')
+        self.picker.observe(self.guard(self._picked), 'value')
+        self.auto_advance_box = W.Checkbox(description='go on after a label', indent=False,
+                                           layout=W.Layout(width='auto'))
+        self.auto_advance_box.layout.display = 'none' if output.multi or annotations.read_only else None
+        W.link((self.auto_advance_box, 'value'), (self, 'auto_advance'))
+        self.auto_advance = bool(auto_advance) and not output.multi
         keys = W.HBox([self.canvas, self.picker.buttons])
-        self._layout(W.VBox([self.picker.filter, keys]), keys=keys)
+        self._layout(W.VBox([W.HBox([self.picker.filter, self.auto_advance_box]), keys]), keys=keys)
         for n in range(1, 10): self.keyboard.on_action(f'label_{n}', lambda n=n: self._pick(n))
         self.keymap.bind('0', 'none_apply', 'none of these labels apply (an answer: the item counts as annotated)')
-        self.help.value = self.keymap.help_html()
         self.keyboard.on_action('none_apply', self.none_apply)
 
 # %% ../../nbs/11_classification.ipynb #fccba91f
 @patch
 def render(self:ClassificationAnnotator, item:str, value):
-    "Show the image of `item` and select its labels."
+    "Show the image of `item` and select its labels (a stored label that is no class any more is flagged in the title)."
     self.canvas.show(self.loader.get(item))
-    self.picker.value = list(value or [])
+    self.picker.value = [c for c in (value or []) if c in self.picker.classes]
     self.loader.prefetch(self.order.source_index(self.navigator.index))
 
 @patch
 def _pick(self:ClassificationAnnotator, n:int):
     if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
-    self.picker.pick(n)
+    if self.picker.pick(n) is None: self.message(f'no label has the key {n}: {len(self.picker.visible())} are shown')
+
+@patch
+def _picked(self:ClassificationAnnotator, change):
+    "Save the labels picked, and say what changed: a label taken off can be put back with its key."
+    if self.updating: return
+    dropped = self.unknown_classes(self.value)
+    self.set_value(list(change.new))
+    removed = [c for c in change.old if c not in change.new]
+    if removed and len(change.new) < len(change.old):
+        keys = ' '.join(str(d) for c in removed if (d := self.picker.digit(c)))
+        back = f': press {keys} to put it back' if keys else ''
+        self.message(f"label {', '.join(map(repr, removed))} taken off{back}; now "
+                     + (', '.join(change.new) if change.new else '"none of these apply"'))
+        return
+    said = f"saved {self.item}: {', '.join(change.new)}"
+    if dropped: said += f" ({', '.join(map(repr, dropped))} dropped: not a class)"
+    if self.navigator.annotated >= self.navigator.count: said += ' · every item is annotated'
+    if self.auto_advance and not self.picker.multi: self.advance(said)
+    else: self.message(said)
 
 @patch
 def none_apply(self:ClassificationAnnotator):
-    "Answer that none of the labels applies: an empty answer, saved like any other."
+    "Answer that none of the labels applies: an empty answer, saved like any other (and go on, with `auto_advance`)."
     if self.annotations.read_only: self.message('explore is read-only: nothing is saved'); return
-    self.picker.value = []
+    with self.updating: self.picker.value = []
     if self.value != []: self.set_value([])
+    said = f'saved {self.item}: none of these apply'
+    if self.auto_advance and not self.picker.multi: self.advance(said)
+    else: self.message(said)
 
 # %% ../../nbs/11_classification.ipynb #a2c105c0
 def doubt_order(items:Sequence[str], label:str, classes:Sequence[str], predictions:dict|None) -> list[str]:
@@ -118,9 +145,15 @@ class ClassificationImprove(ImproveBase):
         super().__init__(source, annotations, output, classes, thumbnail, n_rows, n_cols, items=items)
         self.predictions = predictions
         self.new_label = LabelPicker(self.classes, images=images)
-        self.relabel_button = W.Button(description='Relabel selected', icon='check')
-        self.relabel_button.on_click(lambda _: self.relabel())
-        self.children = [self.class_picker, self.grid, W.HTML('<b>right label:</b>'), self.new_label, self.relabel_button, self.status]
+        self.relabel_button = W.Button(description='Relabel selected (Enter)', icon='check')
+        self.relabel_button.on_click(self.guard(lambda _: self.relabel()))
+        for n in range(1, 10):
+            self.keymap.bind(str(n), f'label_{n}', 'pick the right label with that number')
+            self.keyboard.on_action(f'label_{n}', lambda n=n: self._pick(n))
+        self.keymap.bind('Enter', 'relabel', 'give the marked items the right label picked')
+        self.keyboard.on_action('relabel', self.relabel)
+        self._layout(self.class_picker, self.grid, W.HTML('<b>right label:</b>'), self.new_label, self.relabel_button,
+                     self.status)
         self.show_class(self.class_picker.value)
 
     def entries(self, label:str) -> list[str]:
@@ -129,12 +162,19 @@ class ClassificationImprove(ImproveBase):
 
 # %% ../../nbs/11_classification.ipynb #d48674db
 @patch
+def _pick(self:ClassificationImprove, n:int):
+    label = self.new_label.pick(n)
+    if label is None: self.message(f'no label has the key {n}'); return
+    picked = self.new_label.value
+    self.message(f'right label: {picked[0]} (Enter relabels the marked items)' if picked else 'no right label picked')
+
+@patch
 def relabel(self:ClassificationImprove):
-    "Give the marked items the label picked below the grid, and save it at once."
+    "Give the marked items the label picked below the grid, and save it at once (one undoable step)."
     new, marked = list(self.new_label.value), self.marked()
-    if not new: self.status.value = 'pick the right label first'; return
-    if not marked: self.status.value = 'mark the wrong items first'; return
-    for item in marked: self.annotations.put(item, self.output.validate(new, self.classes))
+    if not new: self.message('pick the right label first (a click, or its digit key)'); return
+    if not marked: self.message('mark the wrong items first (click them)'); return
+    self.annotations.apply({item: self.output.validate(new, self.classes) for item in marked})
     self.show_class()
     self.status.value = f'relabelled {len(marked)} items as <b>{html.escape(new[0])}</b>'
 
@@ -165,10 +205,12 @@ class ClassificationTask(Task):
         a.start()
         return a
 
-    def create(self, order:Sequence[int]|None=None): # source positions to label, in this order (default: all)
+    def create(self, order:Sequence[int]|None=None, # source positions to label, in this order (default: all)
+               auto_advance:bool=False): # one label per item: go on to the next item as soon as a label is picked
         "Label the items into the results store, resuming at the first one without a label."
-        io = ItemOrder(self.source, order)
-        a = ClassificationAnnotator(io, self.input, self.output, Annotations(self.store), self.classes, self.images)
+        io = ItemOrder(self.source, order, name='order')
+        a = ClassificationAnnotator(io, self.input, self.output, Annotations(self.store), self.classes, self.images,
+                                    auto_advance=auto_advance)
         a.start(a.first_unannotated())
         return a
 

@@ -80,9 +80,9 @@ class GridAnnotator(AnnotatorBase):
         self.grid.disabled = annotations.read_only
         for b in (self.grid.prev_button, self.grid.next_button): b.layout.display = 'none'   # the navigator pages
         self.navigator.prev_button.tooltip, self.navigator.next_button.tooltip = 'previous page (PageUp)', 'next page (PageDown)'
-        self._page, self._cursor_to, self._complete = None, 0, set()
-        self.grid.observe(self._on_selected, 'selected')
-        self.grid.on_click(self._on_click)
+        self._page, self._cursor_to, self._complete, self.unit = None, 0, set(), 'page'
+        self.grid.observe(self.guard(self._on_selected), 'selected')
+        self.grid.on_click(self.guard(self._on_click))
         self._layout(W.VBox([self.question, self.grid]))
         self._bind_grid_actions()
         self._load(order)
@@ -135,6 +135,7 @@ def _recheck(self:GridAnnotator, page:int):
 def _show_position(self:GridAnnotator, page:int):
     if not len(self.order): return
     if self._page is not None and page != self._page and not self.updating: self.answer_page(self._page)  # not when undo moves
+    if page != self._page: self.status.value = ''     # what it said was about the page left
     self._page, items = page, self._items_of(page)
     yes = {it for it in items if _is_yes(self.annotations.get(it))}
     with self.updating:
@@ -143,6 +144,14 @@ def _show_position(self:GridAnnotator, page:int):
         self.grid.cursor = min(self.grid.cursor if self._cursor_to is None else self._cursor_to, len(items) - 1)
     self._cursor_to = None
     self._show_cursor()
+
+@patch
+def refresh(self:GridAnnotator):
+    "Show the page again with its stored answers; after answering the page left failed, that page, not answered."
+    page = self.navigator.index if self._page is None else self._page
+    with self.updating:
+        if self.navigator.index != page: self.navigator.index = page
+        else: self._show_position(page)
 
 @patch
 def _show_cursor(self:GridAnnotator):
@@ -252,7 +261,7 @@ def confirm(self:GridAnnotator):
     "Answer the page and go to the next one."
     n = self.answer_page()
     if self.navigator.index < self.navigator.count - 1: self.next()
-    elif not self.annotations.read_only: self.message(f'page answered ({n} written); this is the last page')
+    elif not self.annotations.read_only: self.message(f'page answered ({n} written); {self._end_text()}')
 
 # %% ../../nbs/13_grid.ipynb #3abe3303
 @patch
@@ -316,9 +325,8 @@ class GridTask(Task):
 
     def ground_truth(self, yes_labels:Sequence[str]|None=None) -> dict:
         "The ground-truth answers; from class labels when `yes_labels` (the labels meaning *yes*) are given."
-        values = super().ground_truth()
-        if yes_labels is not None: return answers_from_labels(values, yes_labels)
-        return check_answers(values, str(self.settings.ground_truth_path))
+        if yes_labels is not None: return answers_from_labels(self.read_truth(), yes_labels)
+        return check_answers(self.read_truth(), str(self.settings.ground_truth_path))   # names the file, item and fix
 
     def _annotator(self, order, annotations, question, step):
         return GridAnnotator(order, self.input, self.output, annotations, self.n_rows, self.n_cols, question, step, self.loader)

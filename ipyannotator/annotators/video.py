@@ -15,15 +15,16 @@ from ..base import AnnotatorStep
 from ..mltypes import InputImage, OutputVideoBbox
 from ..media import VideoSource
 from ..canvas import box_to_canvas
-from ..tracks import VideoTracks
+from ..tracks import MARKS, VideoTracks
 from .base import Annotations, AppSetup, ItemOrder, Task, comma_list
+from ..widgets import keep_first_option
 from .box_editor import BoxEditor, boxes_of
 from .box_drawing import class_colour, draw_overlay, _tags
 from .bbox_annotator import BboxAnnotator, bbox_keymap
 
 # %% auto #0
 __all__ = ['VIDEO_KEYS', 'TrackEditor', 'apply_edits', 'track_paths', 'draw_track_boxes', 'video_keymap', 'VideoAnnotator',
-           'VideoTask']
+           'video_values', 'VideoTask']
 
 # %% ../../nbs/15_video.ipynb #b4bd0cdc
 class TrackEditor(BoxEditor):
@@ -172,27 +173,29 @@ class VideoAnnotator(BboxAnnotator):
                  keymap=None): # keys (default: `video_keymap()`)
         super().__init__(order, input, output, annotations, step=step, keymap=keymap or video_keymap())
         self.editor = TrackEditor()
-        self.editor.new_class, self.editor.read_only = self.classes[0], annotations.read_only
+        self.editor.new_class, self.editor.read_only = self.classes[0] if self.classes else None, annotations.read_only
         self.tracks, self.video, self.review_id, self.full_order = None, None, None, order
+        self._adopt = set()   # frames shown from the ground truth, written with the first change to their video
         self._build_video(fps)
         self._wire_video()
 
 # %% ../../nbs/15_video.ipynb #284696cd
 @patch
 def _build_video(self:VideoAnnotator, fps:float):
-    small = Layout(width='auto')
-    self.play = W.Play(value=0, min=0, max=10**9, interval=max(1, round(1000/fps)), show_repeat=False, layout=small)
+    small = lambda: Layout(width='auto')   # a layout per widget
+    self.play = W.Play(value=0, min=0, max=10**9, interval=max(1, round(1000/fps)), show_repeat=False, layout=small())
     self.frame_label = W.HTML(layout=Layout(margin='0 12px'))
     videos = list(getattr(self.order.source, 'videos', []) or [])
-    self.video_picker = W.Dropdown(options=videos, value=None, description='video', layout=Layout(width='240px'))
+    self.video_picker = W.Dropdown(options=videos, description='video', layout=Layout(width='240px'))
     self.video_picker.layout.display = None if len(videos) > 1 else 'none'
     self.video_bar = W.HBox([self.play, self.frame_label, self.video_picker], layout=Layout(align_items='center'))
     self.track_list = W.SelectMultiple(options=[], rows=7, layout=Layout(width='360px'))
-    b = lambda text, tip: W.Button(description=text, tooltip=tip, layout=small)
+    b = lambda text, tip: W.Button(description=text, tooltip=tip, layout=small())
     self.join_button, self.split_button = b('join (j)', VIDEO_KEYS['j'][1]), b('split here (s)', VIDEO_KEYS['s'][1])
     self.keyframe_button, self.outside_button = b('keyframe (k)', VIDEO_KEYS['k'][1]), b('outside (o)', VIDEO_KEYS['o'][1])
     self.occluded_button, self.delete_track_button = b('occluded (c)', VIDEO_KEYS['c'][1]), b('delete track', 'remove the picked tracks from every frame')
-    self.review_picker = W.Dropdown(options=[('every frame', None)], value=None, description='review', layout=Layout(width='360px'))
+    self.review_picker = keep_first_option(W.Dropdown(options=[('every frame', None)], description='review',
+                                                      layout=Layout(width='360px')))   # 'every frame', not a blank
     self.accept_button.description, self.accept_button.tooltip = 'keep copied boxes', VIDEO_KEYS['a'][1]
     self.track_panel = W.VBox([W.HTML('<b>tracks</b> <span style="color:#555">(pick to see their paths, join)</span>'),
                                self.review_picker, self.track_list,
@@ -207,18 +210,19 @@ def _build_video(self:VideoAnnotator, fps:float):
 # %% ../../nbs/15_video.ipynb #2d401341
 @patch
 def _wire_video(self:VideoAnnotator):
-    self.play.observe(lambda c: self.play_step() if c.new > c.old else None, 'value')   # its stop button resets it to 0
-    self.play.observe(lambda c: None if c.new else self._show_list(), 'playing')
-    self.video_picker.observe(lambda c: None if self.updating or c.new is None else self.show_video(c.new), 'value')
-    self.track_list.observe(lambda c: self._redraw(), 'value')
-    self.review_picker.observe(lambda c: None if self.updating else self.review_track(c.new), 'value')
+    g = self.guard
+    self.play.observe(g(lambda c: self.play_step() if c.new > c.old else None), 'value')   # stop resets it to 0
+    self.play.observe(g(lambda c: None if c.new else self._show_list()), 'playing')
+    self.video_picker.observe(g(lambda c: None if self.updating or c.new is None else self.show_video(c.new)), 'value')
+    self.track_list.observe(g(lambda c: self._redraw()), 'value')
+    self.review_picker.observe(g(lambda c: None if self.updating else self.review_track(c.new)), 'value')
     actions = {'play': self.toggle_play, 'keyframe': self.keyframe, 'outside': self.toggle_outside, 'occluded': self.toggle_occluded,
                'join': self.join, 'split': self.split, 'trajectory': self.toggle_trajectory}
     for name, f in actions.items(): self.keyboard.on_action(name, f)
     for button, f in ((self.join_button, self.join), (self.split_button, self.split), (self.keyframe_button, self.keyframe),
                       (self.outside_button, self.toggle_outside), (self.occluded_button, self.toggle_occluded),
                       (self.delete_track_button, self.delete_track)):
-        button.on_click(lambda _, f=f: f())
+        button.on_click(g(lambda _, f=f: f()))
 
 # %% ../../nbs/15_video.ipynb #7421e1de
 @patch
@@ -236,13 +240,40 @@ def frame(self:VideoAnnotator) -> int:
     "The position of the frame shown in its video."
     return self.tracks.index(self.item)
 
+def _ids(value) -> set:
+    "The object ids a video frame's `value` names, in its boxes and its marks."
+    if not isinstance(value, dict): return set()
+    boxes = {b['id'] for b in value.get('bbox') or [] if isinstance(b, dict) and 'id' in b}
+    return boxes | {i for k in MARKS for i in value.get(k) or []}
+
+def _renamed(value:dict, new:dict) -> dict:
+    "`value` with its object ids renamed by `new` ({old: new}), in its boxes and its marks."
+    out = {**value, 'bbox': [{**b, 'id': new.get(b['id'], b['id'])} for b in value['bbox']]}
+    out.update({k: [new.get(i, i) for i in value[k]] for k in MARKS if k in value})
+    return out
+
+def video_values(annotations:Annotations, # the phase's values: the store's, over the ground truth's
+                 frames:Sequence[str]) -> tuple[dict, set]: # the item ids of a video's frames
+    "The values of `frames` to show, the ground truth's ids apart from the store's; and the frames from the truth."
+    store, gt = annotations.store, annotations.ground_truth
+    own = {} if store is None else {f: v for f in frames if (v := store.get(f)) is not None}
+    truth = {f: gt[f] for f in frames if f not in own and gt.get(f) is not None}
+    taken, theirs = set().union(*map(_ids, own.values())), set().union(*map(_ids, truth.values()))
+    clash = sorted(taken & theirs, key=lambda i: (isinstance(i, str), str(i)))
+    if clash:
+        first = max((i for i in taken | theirs if isinstance(i, int) and not isinstance(i, bool)), default=0) + 1
+        new = {old: first + k for k, old in enumerate(clash)}
+        truth = {f: _renamed(v, new) for f, v in truth.items()}
+    return {**truth, **own}, set(truth) if store is not None else set()
+
 @patch
 def _enter_video(self:VideoAnnotator, item:str):
     "Read the tracks of the video of `item`, unless they are read already."
     video = self._video_of(item)
     if self.tracks is not None and video == self.video: return
     frames = self._frames_of(video)
-    self.tracks = VideoTracks(frames, self.classes).load({f: self.annotations.get(f) for f in frames})
+    values, self._adopt = video_values(self.annotations, frames)
+    self.tracks = VideoTracks(frames, self.classes).load(values)
     self.video = video
     with self.updating:
         if video in self.video_picker.options: self.video_picker.value = video
@@ -347,11 +378,13 @@ def _save(self:VideoAnnotator, what:str):
 def _write(self:VideoAnnotator, frames:set):
     "Write `frames` (positions in the video) as `tracks` has them, as one store step; recount the annotated frames."
     if not frames: return
+    if self._adopt: frames = set(frames) | {self.tracks.index(f) for f in self._adopt}   # the whole video to the store
     store, gt = self.annotations.store, self.annotations.ground_truth
     items = [self.tracks.frames[f] for f in sorted(frames, key=lambda f: (f != self.frame, f))]
     before = {it: store.get(it) for it in items}
     changes = {it: v for it in items if (v := self.tracks.value(it)) != before[it]}
-    if changes: store.apply(changes)
+    if changes: self.annotations.apply(changes)      # `NotSaved` if the store fails: the guard reads the tracks again
+    self._adopt = set()
     shown = lambda it, v: (v is not None or gt.get(it) is not None) and self.order.position(it) is not None
     self.navigator.annotated += sum(shown(it, v) - shown(it, before[it]) for it, v in changes.items())
     self.value = self.annotations.get(self.item)
@@ -377,6 +410,12 @@ def undone(self:VideoAnnotator, records:list):
     "After an undo or redo changed the frames of `records`: read the tracks again from the store, and recount."
     self.tracks = None
     BboxAnnotator.undone(self, records)
+
+@patch
+def refresh(self:VideoAnnotator):
+    "Show the frame again, its video's tracks read again from the store (after a failed write, say)."
+    self.tracks = None
+    BboxAnnotator.refresh(self)
 
 # %% ../../nbs/15_video.ipynb #029775f6
 @patch
