@@ -13,7 +13,7 @@ py_versions = ['3.10', '3.11', '3.12', '3.13']
 license = licenses[cfg['license'].lower()]
 min_python = cfg['min_python']
 requirements = shlex.split(cfg.get('requirements', ''))
-extras = {name: shlex.split(cfg.get(f'{name}_requirements', '')) for name in ('team', 'text')}   # optional: PostgreSQL, text models
+extras = {name: shlex.split(cfg.get(f'{name}_requirements', '')) for name in ('team', 'text', 'shapes')}   # optional: PostgreSQL, text models, segmentation
 extras['dev'] = shlex.split(cfg.get('dev_requirements', '')) + [r for reqs in extras.values() for r in reqs]
 console_scripts = cfg.get('console_scripts', '').split()
 

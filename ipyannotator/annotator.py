@@ -14,6 +14,9 @@ from .annotators.bbox import BboxTask
 from .annotators.video import VideoTask
 from .annotators.text_items import InputText, OutputTags
 from .annotators.text import TextTask
+from .annotators.polygon import OutputPolygon, PolygonTask
+from .annotators.mask import OutputMask, MaskTask
+from .annotators.keypoints import OutputKeypoints, KeypointTask
 
 # %% auto #0
 __all__ = ['register', 'supported_pairs', 'find_task', 'registered_tasks', 'task_named', 'Annotator', 'phase_signatures']
@@ -68,6 +71,9 @@ register(InputImage, OutputGridBox, GridTask)
 register(InputImage, OutputImageBbox, BboxTask)
 register(InputImage, OutputVideoBbox, VideoTask)
 register(InputText, OutputTags, TextTask)
+register(InputImage, OutputPolygon, PolygonTask)
+register(InputImage, OutputMask, MaskTask)
+register(InputImage, OutputKeypoints, KeypointTask)
 
 # %% ../nbs/20_annotator.ipynb #0c1ca4dc
 class Annotator:

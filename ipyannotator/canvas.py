@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass, replace
 import ipywidgets, traitlets
 from ipywidgets import CallbackDispatcher
-from ipycanvas import MultiCanvas, hold_canvas
+from ipycanvas import Canvas, MultiCanvas, hold_canvas
+from ipycanvas.canvas import COMMANDS
 from fastcore.basics import patch
 from .base import check_positive
 
@@ -145,7 +146,8 @@ class ImageCanvas(ipywidgets.VBox):
         self.add_class('ipyannotator-canvas')
         self.paint_count, self.pointer = 0, None
         self._transform = self._base = Transform()
-        self._image_widget = None
+        self.buffer = Canvas(width=width, height=height)  # holds the image's pixels in the browser; never shown
+        self._buffered = None                              # the image whose bytes the buffer holds
         self._redraw_callbacks = CallbackDispatcher()
         self._mouse = {e: CallbackDispatcher() for e in ('down', 'move', 'up', 'out', 'wheel')}
         for e in ('down', 'move', 'up', 'out', 'wheel'):
@@ -211,13 +213,7 @@ def show(self:ImageCanvas, image):
     else: self.image = image
 
 @patch
-def _on_image(self:ImageCanvas, change):
-    old = self._image_widget
-    img = change['new']
-    ok = img is not None and len(img.data) > 0
-    self._image_widget = ipywidgets.Image(value=bytes(img.data), format=img.format) if ok else None
-    if old is not None: old.close()
-    self.reset_view()
+def _on_image(self:ImageCanvas, change): self.reset_view()
 
 @patch
 def reset_view(self:ImageCanvas):
@@ -237,12 +233,25 @@ def redraw(self:ImageCanvas):
         self._redraw_callbacks()
 
 @patch
+def _fill_buffer(self:ImageCanvas, img):
+    "Send the encoded bytes of `img` to the browser, into `buffer` at its top left corner (ipycanvas's `putImageData`)."
+    b = self.buffer
+    if img.width > b.width or img.height > b.height:
+        with b.hold_sync(): b.width, b.height = max(b.width, img.width), max(b.height, img.height)
+    b.clear()
+    b._canvas_manager.send_draw_command(b, COMMANDS['putImageData'], [0, 0], [bytes(img.data)])
+    self._buffered = img
+
+@patch
 def _paint_image(self:ImageCanvas):
     layer, img, t = self.image_layer, self.image, self._transform
+    ok = img is not None and len(img.data) > 0 and img.width > 0 and img.height > 0
+    if ok and self._buffered is not img: self._fill_buffer(img)   # first: the layer is cleared once the image is there
     layer.clear()
-    if self._image_widget is not None:
-        layer.draw_image(self._image_widget, t.offset_x, t.offset_y,
-                         img.original_width*t.scale_x, img.original_height*t.scale_y)
+    if ok:
+        fx = img.original_width*t.scale_x/img.width     # screen pixels per pixel of the image sent
+        fy = img.original_height*t.scale_y/img.height
+        layer.draw_image(self.buffer, t.offset_x, t.offset_y, self.buffer.width*fx, self.buffer.height*fy)
     elif img is not None:
         layer.fill_style = '#eeeeee'
         layer.fill_rect(0, 0, self.width, self.height)
@@ -336,4 +345,5 @@ def drag(self:ImageCanvas, x0:float, y0:float, # where the button goes down (can
 @patch
 def _on_client_ready(self:ImageCanvas):
     self.multi_canvas._canvas_manager._current_canvas = None
+    self._buffered = None      # a new browser's buffer is empty: the bytes go again
     self.redraw()

@@ -76,10 +76,10 @@ def _call_lf(lf, item, item_id):
 
 def apply_lfs(lfs:Sequence[Callable], # labeling functions (plain functions are wrapped)
               items:Sequence|Mapping, # items (ids: positions), or {item_id: item}
-              classes:Sequence[str]|Taxonomy|None=None, # all class names (default: those returned); with `multi`, tags or a `Taxonomy`
+              classes:Sequence[str]|Taxonomy|None=None, # all classes (default: those returned); tags or a Taxonomy
               multi:bool=False, # each function returns several tags (a list; `[]` abstains): the result is `TagVotes`
              ) -> Votes|TagVotes:
-    "Run each of `lfs` on each of `items`: the `Votes` (`ABSTAIN` where a function returned `None`), or `TagVotes` with `multi`."
+    "Run each of `lfs` on each of `items`: `Votes` (`ABSTAIN` where one returned `None`), or with `multi` `TagVotes`."
     lfs = [lf if isinstance(lf, LabelingFunction) else LabelingFunction(lf) for lf in lfs]
     names = [lf.name for lf in lfs]
     dups = sorted({n for n in names if names.count(n) > 1})
@@ -90,8 +90,8 @@ def apply_lfs(lfs:Sequence[Callable], # labeling functions (plain functions are 
     for i, row in zip(ids, out):
         for lf, c in zip(lfs, row):
             if c is not None and not isinstance(c, str):
-                raise ValueError(f"labeling function {lf.name!r} returned {c!r} for item {i!r}: return a class name (str) or None "
-                                 "(a function returning several tags needs apply_lfs(..., multi=True))")
+                raise ValueError(f"labeling function {lf.name!r} returned {c!r} for item {i!r}: return a class name "
+                                 "(str) or None (a function returning several tags needs apply_lfs(..., multi=True))")
     seen = sorted({c for row in out for c in row if c is not None})
     if classes is None: classes = seen
     classes = tuple(classes)
@@ -120,15 +120,17 @@ def _frame(rows:list[dict], as_frame:bool|None):
     if as_frame is False: return rows
     try: import pandas as pd
     except ImportError:
-        if as_frame: raise ImportError("lf_summary(as_frame=True) needs pandas: pip install pandas, or pass as_frame=False") from None
+        if as_frame:
+            raise ImportError("lf_summary(as_frame=True) needs pandas: pip install pandas, or pass as_frame=False") \
+                from None
         return rows
     return pd.DataFrame(rows).set_index('name')
 
 def lf_summary(votes:Votes|TagVotes, # the output of `apply_lfs`
-               gold=None, # true classes: one per item (None where unknown), or {item: class}; for `TagVotes`, sets of tags
+               gold=None, # true classes: one per item (None: unknown), or {item: class}; for `TagVotes`, sets of tags
                as_frame:bool|None=None, # DataFrame (True), list of dicts (False), or a DataFrame if pandas is installed (None)
               ):
-    "Per labeling function: classes voted, coverage, overlap, conflict and, with `gold`, accuracy (`TagVotes`: precision, recall)."
+    "Per labeling function: classes voted, coverage, overlap, conflict; with `gold`, accuracy (or precision, recall)."
     if isinstance(votes, TagVotes): return _frame(_tag_lf_summary(votes, gold), as_frame)
     V = votes.votes
     voted = V >= 0
@@ -218,7 +220,7 @@ def lf_labels(votes:Votes, # the output of `apply_lfs`
 
 # %% ../nbs/24_labeling.ipynb #5aaf4137
 def to_annotations(result:LFLabels|LFTags, min_proba:float=0.0) -> dict:
-    "`{item: [class]}` of the items with a label whose probability is at least `min_proba` (`LFTags`: `{item: [tags]}`)."
+    "`{item: [class]}` of the items with a label of probability `min_proba` or more (`LFTags`: `{item: [tags]}`)."
     if not 0 <= min_proba <= 1: raise ValueError(f"min_proba must be a probability between 0 and 1, got {min_proba!r}")
     if isinstance(result, LFTags): return result.labels(min_proba)
     top = result.probas.max(1) if len(result.items) else np.zeros(0)

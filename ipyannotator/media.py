@@ -217,6 +217,13 @@ def index(self:ItemSource, item:str) -> int:
         raise ValueError(f'item {item!r} is not in this {type(self).__name__} ({len(self)} items)') from None
 
 @patch
+def positions(self:ItemSource, items) -> list[int|None]:
+    "The position of each of `items` (`None` for those not in the source), many at once."
+    if self._positions is None: self._positions = {k: i for i, k in enumerate(self.ids)}
+    get = self._positions.get
+    return [get(i) for i in items]
+
+@patch
 def __contains__(self:ItemSource, item) -> bool:
     try: self.index(item); return True
     except ValueError: return False
@@ -660,15 +667,33 @@ def thumbnail(self:ImageLoader, i_or_item:int|str, width:int, height:int) -> Dis
 def prefetch(self:ImageLoader, i:int) -> None:
     "Decode items `i+1` .. `i+prefetch` in the background, skipping those cached or under way."
     if isinstance(i, str): i = self.source.index(i)
-    stop, box = min(len(self.source), i + 1 + self.n_prefetch), (self.width, self.height)
+    self.prefetch_items(range(max(0, i + 1), min(len(self.source), i + 1 + self.n_prefetch)))
+
+@patch
+def prefetch_items(self:ImageLoader, items) -> None:
+    "Decode `items` (ids or indices: the next ones of any order, e.g. of a class filter) in the background."
+    box = (self.width, self.height)
     with self._lock:
         if self._closed: return
         if self._pool is None: self._pool = ThreadPoolExecutor(2, thread_name_prefix='ipyannotator-prefetch')
-        for j in range(max(0, i + 1), stop):
-            item = self.source[j]
+        for i in items:
+            item = i if isinstance(i, str) else self.source[i]
             if item in self._cache or item in self._pending: continue
             make = partial(self._make, item, box, self.fit_canvas)
             self._pending[item] = self._pool.submit(self._run, self._cache, item, make)
+
+@patch
+def prefetch_thumbnails(self:ImageLoader, items, width:int, height:int) -> None:
+    "Make the thumbnails of `items` (ids or indices) at `width` x `height` in the background (the next page of a grid)."
+    box = (check_positive('width', width), check_positive('height', height))
+    with self._lock:
+        if self._closed: return
+        if self._pool is None: self._pool = ThreadPoolExecutor(2, thread_name_prefix='ipyannotator-prefetch')
+        for i in items:
+            item = i if isinstance(i, str) else self.source[i]
+            key = (item, box)
+            if key in self._thumbs or key in self._pending: continue
+            self._pending[key] = self._pool.submit(self._run, self._thumbs, key, partial(self._make, item, box, False))
 
 @patch
 def wait(self:ImageLoader, timeout:float|None=None):

@@ -248,9 +248,9 @@ def _whole_sets(table) -> dict:
 
 # %% ../nbs/21_quality.ipynb #f80dcb0c
 def krippendorff_alpha(data, # coders x units array (None/NaN missing), or a ratings table (task, worker, label)
-                       level='nominal', # 'nominal', 'ordinal', 'interval', 'ratio'; for sets of tags also 'jaccard', 'masi'
+                       level='nominal', # 'nominal', 'ordinal', 'interval', 'ratio'; for sets of tags, 'jaccard', 'masi'
                        labels=None): # all values in their order (default: sorted values seen)
-    "Krippendorff's alpha of reliability `data` (coders x units) or of a ratings table (whose labels may be sets of tags)."
+    "Krippendorff's alpha of reliability `data` (coders x units) or of a ratings table (labels may be sets of tags)."
     if level in ('jaccard', 'masi') or callable(level): return set_alpha(data, level)
     if level not in ('nominal', 'ordinal', 'interval', 'ratio'):
         raise ValueError(f"level must be 'nominal', 'ordinal', 'interval' or 'ratio' (or, for sets of tags, 'jaccard' "
@@ -456,7 +456,7 @@ def tag_agreement(table) -> dict: # ratings table whose labels are lists of tags
 # %% ../nbs/21_quality.ipynb #cce3607d
 def disagreements(table, # ratings table: DataFrame or dict of 'task', 'worker', 'label'
                   threshold:float=0.02): # disagreement rates above this are reported
-    "Items and classes (tags, for sets of tags) whose disagreement exceeds `threshold`: `{'items', 'classes', 'item_rates', 'class_rates'}`."
+    "Items and classes (or tags) disputed beyond `threshold`: `{'items', 'classes', 'item_rates', 'class_rates'}`."
     if not 0 <= threshold < 1: raise ValueError(f"threshold must be a share between 0 and 1, got {threshold!r}")
     if _has_sets(table): return _set_disagreements(table, threshold)   # per tag, and per item by Jaccard distance
     codes = encode_labels(table)

@@ -222,6 +222,27 @@ def __exit__(self:Store, *exc): self.close()
 def __repr__(self:Store):
     return f"{type(self).__name__}({str(self.path)!r}, author={self.author!r}, task={self.task!r})"
 
+# %% ../nbs/02_storage.ipynb #1488839b
+def _check_field(field:str|None) -> str|None:
+    if field is not None and not (isinstance(field, str) and field.replace('_', 'a').isalnum()):
+        raise ValueError(f"field must be the name of a key of the values (letters, digits, _), got {field!r}")
+    return field
+
+@patch
+def get_many(self:Store, items:Iterable[str], author=None, task=None) -> dict[str, Any]:
+    "The current values of those of `items` that `author` has one for in `task` (a video's frames, a page of a grid)."
+    return {i: v for i in items if (v := self.get(i, author, task)) is not None}
+
+@patch
+def texts(self:Store, author=None, task=None, field:str|None=None) -> Iterator[tuple[str, str]]:
+    "The current (item, value as compact JSON text) pairs of `author` in `task`, by item; or of `value[field]` (dict values)."
+    _check_field(field)
+    for item, value in self.items(author, task):
+        if field is not None:
+            if not isinstance(value, dict) or field not in value: continue
+            value = value[field]
+        yield item, _ENCODER.encode(value)
+
 # %% ../nbs/02_storage.ipynb #c03a58ed
 _FORMAT, _VERSION = 'ipyannotator annotations', 2
 
@@ -511,6 +532,15 @@ def count(self:SQLiteStore, author=None, task=None) -> int:
     return self._one('SELECT COUNT(*) FROM current WHERE task=? AND author=?', (self._which(task), self._who(author)))[0]
 
 @patch
+def get_many(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> dict[str, Any]:
+    "The current values of those of `items` that `author` has one for in `task`, read a few hundred at a time."
+    author, task, out = self._who(author), self._which(task), {}
+    for chunk in _chunks(map(_check_item, items), 500):
+        sql = f'SELECT item, value FROM current WHERE task=? AND author=? AND item IN ({",".join("?" * len(chunk))})'
+        out.update((i, _decode(v)) for i, v in self._all(sql, (task, author, *chunk)))
+    return out
+
+@patch
 def not_annotated(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> Iterator[str]:
     "The ids among `items` that `author` has not annotated in `task`, read lazily, a few hundred at a time."
     author, task = self._who(author), self._which(task)
@@ -531,6 +561,18 @@ def last_item(self:SQLiteStore, author=None, task=None) -> str|None:
     row = self._one('SELECT item FROM history WHERE task=? AND author=? AND undone=0 ORDER BY step DESC, seq DESC LIMIT 1',
                     (self._which(task), self._who(author)))
     return row and row[0]
+
+# %% ../nbs/02_storage.ipynb #a0ed6ab8
+@patch
+def texts(self:SQLiteStore, author=None, task=None, field:str|None=None) -> Iterator[tuple[str, str]]:
+    "The current (item, value as JSON text) pairs of `author` in `task`, by item, in one query; or of `value[field]`."
+    args = (self._which(task), self._who(author))
+    if _check_field(field) is None:
+        return iter(self._all('SELECT item, value FROM current WHERE task=? AND author=? ORDER BY item', args))
+    sql = ('SELECT item, part FROM (SELECT item, value -> ? AS part FROM current WHERE task=? AND author=? '
+           'ORDER BY item) WHERE part IS NOT NULL')
+    try: return iter(self._all(sql, (f'$."{field}"', *args)))
+    except sqlite3.OperationalError: return Store.texts(self, author, task, field)   # SQLite before 3.38: no `->`
 
 # %% ../nbs/02_storage.ipynb #b4ec7a39
 _DISTINCT = """WITH RECURSIVE a(x) AS (SELECT MIN({col}) FROM history WHERE {where}

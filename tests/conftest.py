@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import pytest
 
-CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-                  '--disable-component-update', '--disable-sync']
+CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+                  '--disable-background-networking', '--disable-component-update', '--disable-sync']
 COMMAND = str(Path(sys.executable).parent/'ipyannotator')
 
 
@@ -18,7 +18,7 @@ def require_chromium():
     "Skip without chromium, except in CI (CI=true), where a missing browser is a failure."
     path = chromium_path()
     if path: return path
-    msg = "chromium not found: install it (apt-get install -y --no-install-recommends chromium) to run the browser tests"
+    msg = "chromium not found: to run the browser tests, apt-get install -y --no-install-recommends chromium"
     if os.environ.get('CI', '').lower() == 'true': pytest.fail(msg)
     pytest.skip(msg)
 
@@ -32,7 +32,8 @@ def free_port():
 def jupyter_env(tmp: Path) -> dict:
     "Environment that keeps Jupyter and Voila out of the home folder."
     env = dict(os.environ)
-    for var, sub in [('JUPYTER_DATA_DIR', 'data'), ('JUPYTER_CONFIG_DIR', 'config'), ('JUPYTER_RUNTIME_DIR', 'runtime'), ('IPYTHONDIR', 'ipython')]:
+    for var, sub in [('JUPYTER_DATA_DIR', 'data'), ('JUPYTER_CONFIG_DIR', 'config'), ('JUPYTER_RUNTIME_DIR', 'runtime'),
+                     ('IPYTHONDIR', 'ipython')]:
         (tmp/sub).mkdir(parents=True, exist_ok=True)
         env[var] = str(tmp/sub)
     return env
@@ -84,7 +85,7 @@ class Served:
 @pytest.fixture
 def app_server(tmp_path):
     """Start `ipyannotator ARGS...` (demo or serve) on a free port, in the folder `cwd` (default `tmp_path`: a task
-    given as `module:Class` is imported from there), with its own TMPDIR; yields a function(*args, cwd=None) -> Served."""
+    given as `module:Class` is imported from there), with its own TMPDIR; yields start(*args, cwd=None) -> Served."""
     served = []
     def start(*args, cwd=None):
         port = free_port()

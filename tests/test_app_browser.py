@@ -1,5 +1,6 @@
 """The Voila app in real Chromium: the image is painted, keys label into the store, and a task of the user's own
-module (the one the tutorial `nbs/56_tutorial_own_task.ipynb` writes) is served by `ipyannotator serve --task module:Class`.
+module (the one the tutorial `nbs/56_tutorial_own_task.ipynb` writes) is served by
+`ipyannotator serve --task module:Class`.
 The server caps the pages served at once and ends the kernels of closed pages, and the page fetches nothing from
 outside 127.0.0.1."""
 import json, time, urllib.parse
@@ -47,7 +48,8 @@ def test_demo_app_labels_with_keys(ipyannotator_server, browser_page, tmp_path):
     page.hover('.ipyannotator canvas')
     page.keyboard.press('1')
     page.keyboard.press('ArrowRight')
-    page.wait_for_function("(first) => document.querySelector('.ipyannotator code').innerText !== first", arg=first_item)
+    page.wait_for_function("(first) => document.querySelector('.ipyannotator code').innerText !== first",
+                           arg=first_item)
 
     classes = sorted(p.name for p in next((tmp_path/'demo').rglob('class_images')).iterdir())
     store_path = next((tmp_path/'demo').rglob('annotations.sqlite'))
@@ -76,7 +78,8 @@ def test_own_task_from_a_user_module(ipyannotator_server, browser_page, tmp_path
     work = tmp_path/'work'   # the user's folder: their module, and the project beside it
     (work/'shop').mkdir(parents=True)
     (work/'reviews_task.py').write_text(tutorial_module(), encoding='utf-8')
-    (work/'shop'/'reviews.jsonl').write_text(''.join(json.dumps({'id': i, 'text': t}) + '\n' for i, t in REVIEWS), encoding='utf-8')
+    (work/'shop'/'reviews.jsonl').write_text(''.join(json.dumps({'id': i, 'text': t}) + '\n' for i, t in REVIEWS),
+                                             encoding='utf-8')
     base = ipyannotator_server('serve', 'shop', '--task', 'reviews_task:ReviewRating', '--grades', 'bad,ok,good',
                                '--annotator', 'tester', cwd=work)
     page = browser_page
@@ -108,8 +111,9 @@ def rss_mb(pids) -> float:
     "The resident memory of processes `pids`, in MB."
     total = 0
     for pid in pids:
-        try: total += int(next(l for l in Path(f'/proc/{pid}/status').read_text().splitlines() if l.startswith('VmRSS')).split()[1])
-        except (OSError, StopIteration): pass
+        try: lines = Path(f'/proc/{pid}/status').read_text().splitlines()
+        except OSError: continue
+        total += next((int(l.split()[1]) for l in lines if l.startswith('VmRSS')), 0)
     return total / 1024
 
 
@@ -160,12 +164,14 @@ def test_the_page_fetches_nothing_from_outside(ipyannotator_server, browser_page
     page.hover('.ipyannotator canvas')
     for key in ['1', 'ArrowRight', '2', 'ArrowRight']: page.keyboard.press(key)
     for phase in ['explore', 'improve', 'create']:
-        page.click(f'.ipyannotator-app .widget-toggle-button:has-text("{phase}")')
-        page.wait_for_function("(p) => document.querySelector('.ipyannotator-app .mod-active')?.innerText === p", arg=phase)
+        page.click(f'.widget-toggle-buttons :text-is("{phase}")')
+        page.wait_for_function("(p) => document.querySelector('.widget-toggle-buttons .mod-active')?.innerText === p",
+                               arg=phase)
         time.sleep(1.5)
-        if phase == 'improve':                      # its button's icon is drawn with the Font Awesome that Voila bundles
-            icons = page.locator('.ipyannotator-app i.fa')
+        if phase == 'improve':                      # its button's icon: drawn with the Font Awesome Voila bundles
+            icons = page.locator('i.fa')
             assert icons.count() > 0, 'no icon to check'
             assert 'Font Awesome' in icons.first.evaluate("e => getComputedStyle(e, '::before').fontFamily")
-            page.wait_for_function("() => Array.from(document.fonts).some(f => f.family.includes('Font Awesome') && f.status === 'loaded')")
+            page.wait_for_function("() => Array.from(document.fonts)"
+                                   ".some(f => f.family.includes('Font Awesome') && f.status === 'loaded')")
     assert outside == [], f'the page fetched from outside 127.0.0.1: {outside}'

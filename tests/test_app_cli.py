@@ -1,11 +1,11 @@
 """The `ipyannotator` command: it says "serving on" only once the page answers, refuses a busy port and a name that is
 not one at once, refuses Host names other than its own, and stopping it stops Voila and removes its temporary folder."""
-import http.client, os, re, signal, socket, subprocess, sys, time, urllib.parse, urllib.request
+import http.client, os, re, signal, socket, subprocess, time, urllib.parse, urllib.request
 from pathlib import Path
 import pytest
 from conftest import COMMAND, free_port, jupyter_env, wait_ready
 
-SERVING = re.compile(r'serving on (http://\S+) \(ready in ([\d.]+) s')
+SERVING = re.compile(r'serving on (http://\S+)(?: \(ready in ([\d.]+) s)?')
 
 
 def port_open(port: int) -> bool:
@@ -29,7 +29,8 @@ def wait_for(log: Path, pattern: re.Pattern, proc, timeout=90):
     while time.monotonic() < end:
         m = pattern.search(log.read_text())
         if m: return m
-        if proc.poll() is not None: raise AssertionError(f'the command ended ({proc.returncode}):\n{log.read_text()[-3000:]}')
+        if proc.poll() is not None:
+            raise AssertionError(f'the command ended ({proc.returncode}):\n{log.read_text()[-3000:]}')
         time.sleep(0.02)
     raise AssertionError(f'no {pattern.pattern!r} after {timeout} s:\n{log.read_text()[-3000:]}')
 
@@ -91,11 +92,16 @@ def test_a_busy_port_is_refused_at_once(tmp_path):
         env = jupyter_env(tmp_path/'jupyter')
         env['TMPDIR'] = str(tmp_path)
         t0 = time.monotonic()
-        out = subprocess.run([COMMAND, 'demo', '--path', str(tmp_path/'demo'), '--port', str(port)], capture_output=True,
-                             text=True, env=env, cwd=tmp_path, timeout=60)
-        assert out.returncode != 0, out.stdout
-        assert f'port {port} on 127.0.0.1 is in use (another server?): pass --port' in out.stderr, out.stderr
-        assert 'serving on' not in out.stdout
+        proc = subprocess.Popen([COMMAND, 'demo', '--path', str(tmp_path/'demo'), '--port', str(port)], text=True,
+                                env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True)
+        try: stdout, stderr = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:   # it served on another port: stop it and the Voila it started
+            os.killpg(proc.pid, signal.SIGTERM)
+            stdout, stderr = proc.communicate()
+        assert proc.returncode != 0, stdout
+        assert f'port {port} on 127.0.0.1 is in use (another server?): pass --port' in stderr, stderr
+        assert 'serving on' not in stdout
         assert time.monotonic() - t0 < 30
         assert list(tmp_path.glob('ipyannotator-app-*')) == []
 
@@ -138,6 +144,8 @@ def test_bad_project_is_refused_with_a_message(tmp_path):
 
 
 def test_a_user_task_that_is_not_registered_is_refused(tmp_path):
-    (tmp_path/'mytasks.py').write_text("from ipyannotator.annotators.base import Task\nclass Rating(Task): name = 'rating'\n")
-    out = subprocess.run([COMMAND, 'serve', str(tmp_path), '--task', 'mytasks:Rating'], capture_output=True, text=True, cwd=tmp_path)
+    (tmp_path/'mytasks.py').write_text("from ipyannotator.annotators.base import Task\n"
+                                       "class Rating(Task): name = 'rating'\n")
+    out = subprocess.run([COMMAND, 'serve', str(tmp_path), '--task', 'mytasks:Rating'], capture_output=True, text=True,
+                         cwd=tmp_path)
     assert out.returncode != 0 and "task 'mytasks:Rating' is not registered: call register(" in out.stderr, out.stderr

@@ -12,7 +12,8 @@ def test_build_docs_for_one_notebook(tmp_path):
     res = subprocess.run(['bash', str(REPO/'docs'/'build.sh'), 'nbs/00_base.ipynb'], cwd=tmp_path, env=env,
                          capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert sorted(p.name for p in out.iterdir()) == ['base.html', 'index.html']
+    assert sorted(p.name for p in out.iterdir()) == ['base.html', 'images', 'index.html']
+    assert {p.name for p in (REPO/'nbs'/'images').iterdir()} <= {p.name for p in (out/'images').iterdir()}, 'the pictures pages show'
     page = (out/'base.html').read_text()
     assert '<title>Base</title>' in page
     assert re.search(r'<h3[^>]*>Settings', page), 'no show_doc section for Settings'

@@ -4,22 +4,21 @@
 
 # %% ../../nbs/10_annotator_base.ipynb #d5cd99e9
 from __future__ import annotations
-from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
-import argparse, html, numbers
-from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+import html, json, numbers
+import numpy as np
 import ipywidgets as W
 from traitlets import Any as TAny, Bool, Unicode
-from ..base import AnnotatorStep, Settings, Updating
-from ..mltypes import Input, Output
-from ..storage import Store, open_store, read_annotations_json
-from ..media import ItemSource, FolderSource
-from ..widgets import (DEFAULT_KEYS, Guard, KeyMap, KeyboardControl, Navigator, ThumbnailGrid, error_text,
-                                  keep_first_option, log)
+from fastcore.basics import patch
+from ..base import AnnotatorStep, Updating
+from ..mltypes import Output
+from ..storage import Store
+from ..media import ItemSource
+from ..widgets import Guard, Navigator, error_text
+from ..keys import KeyMap, KeyboardControl
 
 # %% auto #0
-__all__ = ['NotSaved', 'Annotations', 'ItemOrder', 'AnnotatorBase', 'press', 'widget_or_error', 'items_with_classes',
-           'ClassFilter', 'ImproveBase', 'Task', 'AppSetup', 'comma_list']
+__all__ = ['NotSaved', 'Annotations', 'ItemOrder', 'AnnotatedIndex', 'AnnotatorBase', 'press', 'widget_or_error']
 
 # %% ../../nbs/10_annotator_base.ipynb #c145100a
 class NotSaved(Exception):
@@ -32,6 +31,7 @@ class Annotations:
     "The annotations a phase reads (`store` over `ground_truth`) and writes (`store`; read-only without one)."
     def __init__(self, store:Store|None=None, ground_truth:dict|None=None):
         self.store, self.ground_truth = store, dict(ground_truth or {})
+        self._listeners = []
 
     @property
     def read_only(self) -> bool: return self.store is None
@@ -48,14 +48,73 @@ class Annotations:
     def put(self, item:str, value:Any):
         "Write `value` for `item` (`None` removes it); `NotSaved` if the store fails."
         if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
-        try: return self.store.put(item, value) if value is not None else self.store.delete(item)
+        try: record = self.store.put(item, value) if value is not None else self.store.delete(item)
         except Exception as err: raise NotSaved(item, err) from err
+        self._written([(item, value)])
+        return record
+
+    def on_write(self, callback:Callable, remove:bool=False):
+        "Call `callback(item, value)` after each write, with the value `item` now shows (`None`: it has none)."
+        if remove: self._listeners = [f for f in self._listeners if f != callback]
+        elif callback not in self._listeners: self._listeners.append(callback)
+
+    def _written(self, pairs:Iterable):
+        for item, value in pairs:
+            shown = self.ground_truth.get(item) if value is None else value
+            for f in list(self._listeners): f(item, shown)
 
     def apply(self, changes:dict) -> list:
         "Write `changes` ({item: value, `None` removes it}) as one undoable step; the records changed (`NotSaved`: failed)."
         if self.read_only: raise PermissionError("explore is read-only: use create() or improve() to change annotations")
-        try: return self.store.apply(changes)
+        try: records = self.store.apply(changes)
         except Exception as err: raise NotSaved(next(iter(changes), None), err) from err
+        self._written((r.item, r.value) for r in records)
+        return records
+
+# %% ../../nbs/10_annotator_base.ipynb #9cfa9d28
+@patch
+def undo(self:Annotations) -> list:
+    "Undo the latest step of the store's author in its task; the records it changed (`[]`: nothing to undo)."
+    return self._history('undo')
+
+@patch
+def redo(self:Annotations) -> list:
+    "Redo the step undone last; the records it changed (`[]`: nothing to redo)."
+    return self._history('redo')
+
+@patch
+def _history(self:Annotations, which:str) -> list:
+    if self.read_only: return []
+    try: records = getattr(self.store, which)()
+    except Exception as err: raise NotSaved(None, err) from err
+    self._written((r.item, r.value) for r in records)
+    return records
+
+# %% ../../nbs/10_annotator_base.ipynb #d34ad870
+_SHARED_TEXT = 200   # stored values shorter than this (as JSON text) are decoded once and shared by `bulk`
+
+@patch
+def annotated(self:Annotations) -> set:
+    "The items with a value in this phase, the store's and the ground truth's, from one read of the store."
+    done = {i for i, v in self.ground_truth.items() if v is not None}
+    if self.store is not None: done.update(self.store.annotated())
+    return done
+
+@patch
+def bulk(self:Annotations, field:str|None=None) -> dict:
+    "Each item's value in this phase (store over ground truth), or its `field`, read at once; equal values are shared."
+    gt = self.ground_truth
+    out = dict(gt) if field is None else {i: v[field] for i, v in gt.items() if isinstance(v, dict) and field in v}
+    if None in out.values(): out = {i: v for i, v in out.items() if v is not None}
+    if self.store is None: return out
+    texts = dict(self.store.texts(field=field))
+    shared = {t for t in set(texts.values()) if len(t) < _SHARED_TEXT}     # few distinct short values: labels, answers
+    if len(shared) > max(64, len(texts)//4): shared = set()                # mostly distinct: no gain in sharing
+    decoded = {t: json.loads(t) for t in shared}
+    out.update(zip(texts, map(decoded.get, texts.values())))
+    if len(decoded) < len(set(texts.values())):     # the values not shared, one by one
+        out.update((item, json.loads(text)) for item, text in texts.items() if text not in decoded)
+    return out
 
 # %% ../../nbs/10_annotator_base.ipynb #62135f5c
 class ItemOrder:
@@ -78,11 +137,26 @@ class ItemOrder:
         if self.indices is None: return i
         if self._positions is None: self._positions = {s: p for p, s in enumerate(self.indices)}
         return self._positions.get(i)
+    def items(self) -> list[str]:
+        "The ids of the items, in this order."
+        ids = self.source.ids
+        return list(ids) if self.indices is None else [ids[i] for i in self.indices]
+    def positions(self, items:Iterable[str]) -> list[int|None]:
+        "The positions of `items` in this order (`None` for those not in it), many at once."
+        found = self.source.positions(items)
+        if self.indices is None: return found
+        if self._positions is None: self._positions = {s: p for p, s in enumerate(self.indices)}
+        get = self._positions.get
+        return [None if s is None else get(s) for s in found]
 
 def _check_positions(indices, n:int, name:str) -> list[int]:
     "`indices` as a list of ints, each a position of a source of `n` items, each once; else an error naming `name`."
     if isinstance(indices, (str, bytes, dict)) or not hasattr(indices, '__iter__'):
         raise TypeError(f"{name} must be a list of source positions (whole numbers), got {indices!r}")
+    if isinstance(indices, (list, tuple, np.ndarray)):    # checked at once (numpy); else, or when wrong, one by one
+        a = np.asarray(indices)
+        whole = a.ndim == 1 and a.dtype.kind in 'iu'
+        if whole and (not len(a) or (a.min() >= 0 and a.max() < n)) and len(np.unique(a)) == len(a): return a.tolist()
     out, seen = [], set()
     for k, i in enumerate(indices):
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
@@ -93,6 +167,33 @@ def _check_positions(indices, n:int, name:str) -> list[int]:
         if i in seen: raise ValueError(f"{name}[{k}] is {i} again: each position may appear once")
         seen.add(int(i)); out.append(int(i))
     return out
+
+# %% ../../nbs/10_annotator_base.ipynb #c9ade92e
+class AnnotatedIndex:
+    "Which positions of an order have a value: built once from one read, then kept up to date from the writes."
+    def __init__(self, order:ItemOrder, # the positions
+                 items:Iterable[str]): # the items that have a value (those not in `order` are left out)
+        self.order, self.done = order, np.zeros(len(order), dtype=bool)
+        self.done[[p for p in order.positions(items) if p is not None]] = True
+        self.count = int(self.done.sum())
+    def __len__(self) -> int: return self.count
+    def __contains__(self, pos:int) -> bool: return bool(self.done[pos])
+    def __repr__(self): return f'AnnotatedIndex({self.count:,} of {len(self.done):,} annotated)'
+
+    def mark(self, item:str, annotated:bool) -> bool:
+        "Record whether `item` has a value now; return whether that changed anything."
+        pos = self.order.position(item)
+        if pos is None or self.done[pos] == annotated: return False
+        self.done[pos] = annotated
+        self.count += 1 if annotated else -1
+        return True
+
+    def next_missing(self, start:int=-1) -> int|None:
+        "The first position after `start` (wrapping around, `start` itself last) without a value; `None` if none."
+        n = len(self.done)
+        for lo, hi in ((start + 1, n), (0, min(start + 1, n))):
+            if lo < hi and not self.done[k := lo + int(np.argmin(self.done[lo:hi]))]: return k
+        return None
 
 # %% ../../nbs/10_annotator_base.ipynb #47edbd53
 class AnnotatorBase(W.VBox):
@@ -121,14 +222,20 @@ class AnnotatorBase(W.VBox):
         self.updating = Updating() # true while the annotator sets its widgets itself: observers then save nothing
         self.shown_class = None    # the class a class filter shows, `None` for all
         self.unit = 'item'         # what the navigator steps through, for messages ('page' for a grid)
+        self._index = None         # `annotated_index`, built on first use
+        self._indexed = callable(getattr(annotations, 'on_write', None))   # annotations that tell their writes
+        if self._indexed: annotations.on_write(self._written)
         self.navigator.observe(self.guard(lambda c: self._show_position(c.new)), 'index')
         self.navigator.on_next_unannotated(self.guard(lambda *_: self.next_unannotated()))
         self.help_button.on_click(self.guard(lambda _: self.toggle_help()))
         self.keymap.on_change(lambda: setattr(self.help, 'value', self.keymap.help_html()))
 
-# %% ../../nbs/10_annotator_base.ipynb #a56f499b
-from fastcore.basics import patch
+    def close(self):
+        "Close the widget; its annotations stop telling it their writes."
+        if getattr(self, '_indexed', False): self.annotations.on_write(self._written, remove=True)
+        super().close()
 
+# %% ../../nbs/10_annotator_base.ipynb #a56f499b
 @patch
 def _layout(self:AnnotatorBase, body:W.Widget, keys:W.DOMWidget|None=None):
     "Lay out the title, the task's `body` (main area: `keys`, default `body`), the navigator, the status and the keys."
@@ -148,9 +255,22 @@ def start(self:AnnotatorBase, position:int=0):
     if self.navigator.index == position: self._show_position(position)
     else: self.navigator.index = position
 
+@patch(as_prop=True)
+def annotated_index(self:AnnotatorBase) -> AnnotatedIndex|None:
+    "Which positions have a value: read once, kept up to date by the writes (`None`: the annotations cannot tell them)."
+    if self._index is None and self._indexed: self._index = AnnotatedIndex(self.order, self.annotations.annotated())
+    return self._index
+
+@patch
+def _written(self:AnnotatorBase, item:str, value:Any):
+    "After a write: whether `item` has a value now, and the progress."
+    if self._index is not None and self._index.mark(item, value is not None):
+        self.navigator.annotated = self.count_annotated()
+
 @patch
 def count_annotated(self:AnnotatorBase) -> int:
-    "How many items of this phase have an annotation."
+    "How many items of this phase have an annotation (kept count of, not counted)."
+    if self._indexed: return len(self.annotated_index)
     a = self.annotations
     if a.store is not None and not a.ground_truth and self.order.indices is None:
         return a.store.count()
@@ -192,6 +312,12 @@ def render(self:AnnotatorBase, item:str, value:Any):
     raise NotImplementedError(f"{type(self).__name__} must implement render(item, value)")
 
 @patch
+def upcoming(self:AnnotatorBase, k:int=3) -> list[int]:
+    "The source positions of the `k` items after the one shown, in this phase's order: those to prefetch."
+    pos, n = self.navigator.index, len(self.order)
+    return [self.order.source_index(p) for p in range(pos + 1, min(pos + 1 + k, n))]
+
+@patch
 def refresh(self:AnnotatorBase):
     "Show the current item again, with its stored value."
     self._show_position(self.navigator.index)
@@ -207,15 +333,19 @@ def set_value(self:AnnotatorBase, value:Any):
     was = self.value is not None   # the value shown: no need to read it again
     self.annotations.put(self.item, value)   # `NotSaved` if the store fails: the guard shows it and the stored value
     self.value = value
-    self.navigator.annotated += int(value is not None) - int(was)
+    if not self._indexed: self.navigator.annotated += int(value is not None) - int(was)
     self.title.value = self._title_html()
-    self.message(self._saved_text(value))
+    said = self._saved_text(value)
+    if said: self.message(said)
+    else: self.status.value = ''    # saved: the picked label and the progress show it
 
 @patch
 def _saved_text(self:AnnotatorBase, value:Any) -> str:
-    said = 'annotation removed' if value is None else 'saved: none of these apply' if self.is_empty(value) else 'saved'
-    done = value is not None and self.navigator.annotated >= self.navigator.count
-    return said + (f' · every {self.unit} is annotated' if done else '')
+    "What the status line says after saving `value`: nothing for a plain answer (shown, and counted, already)."
+    said = 'annotation removed' if value is None else 'saved: none of these apply' if self.is_empty(value) else ''
+    if value is not None and self.navigator.annotated >= self.navigator.count:
+        said = f"{said or 'saved'} · every {self.unit} is annotated"
+    return said
 
 def _is_empty(value) -> bool:
     if isinstance(value, (list, tuple)): return len(value) == 0
@@ -303,11 +433,24 @@ def go_to(self:AnnotatorBase, item:str) -> bool:
 @patch
 def first_unannotated(self:AnnotatorBase) -> int:
     "The position of the first item without an annotation (0 when all have one): where `create` resumes."
-    return next((p for p in range(len(self.order)) if not self.annotations.is_annotated(self.order[p])), 0)
+    if not self._indexed:
+        return next((p for p in range(len(self.order)) if not self.annotations.is_annotated(self.order[p])), 0)
+    return self.annotated_index.next_missing() or 0
 
 @patch
 def next_unannotated(self:AnnotatorBase) -> bool:
     "Go to the first item after the current one (wrapping around) without an annotation."
+    if not self._indexed: return self._next_unannotated_by_reading()
+    index, pos = self.annotated_index, self.navigator.index
+    while (pos := index.next_missing(pos)) is not None:
+        if not self.annotations.is_annotated(self.order[pos]): self.navigator.index = pos; return True
+        index.mark(self.order[pos], True)    # annotated meanwhile in another session of the same author
+        self.navigator.annotated = self.count_annotated()
+    self.message(f'every {self.unit} is annotated'); return False
+
+@patch
+def _next_unannotated_by_reading(self:AnnotatorBase) -> bool:
+    "`next_unannotated` for annotations that do not tell their writes: reads item after item."
     n, start = len(self.order), self.navigator.index
     for k in range(1, n + 1):
         pos = (start + k) % n
@@ -330,7 +473,8 @@ def redo(self:AnnotatorBase):
 def _history_step(self:AnnotatorBase, which:str):
     store = self.annotations.store
     if store is None: self.message(f'nothing to {which} in explore'); return
-    records = getattr(store, which)()
+    history = getattr(self.annotations, which, None)   # through the annotations, which tell the indexes
+    records = history() if callable(history) else getattr(store, which)()
     if not records:
         keeps = getattr(store, 'keeps_history', True)
         self.message(f'nothing to {which}' + ('' if keeps else " in this session (a JSON store keeps no history: use store='sqlite')")); return
@@ -342,8 +486,8 @@ def _history_step(self:AnnotatorBase, which:str):
 
 @patch
 def undone(self:AnnotatorBase, records:list):
-    "Called with the store's `records` after an undo or redo changed them, before the first is shown: recount."
-    self.navigator.annotated = self.count_annotated()
+    "Called with the `records` of an undo or redo, before the first is shown (the count follows the writes itself)."
+    if not self._indexed: self.navigator.annotated = self.count_annotated()
 
 @patch
 def describe(self:AnnotatorBase, record) -> str:
@@ -369,270 +513,18 @@ def widget_or_error(build:Callable, # makes the widget (e.g. `lambda: annotator.
 @patch
 def set_order(self:AnnotatorBase, order:ItemOrder, position:int=0):
     "Walk through `order` from now on, starting at `position`."
-    self.order = order
+    self.order, self._index = order, None
     with self.navigator.hold_trait_notifications():
         self.navigator.count = len(order)
         self.navigator.index = min(position, max(len(order) - 1, 0))
     self.start(self.navigator.index)
 
-# %% ../../nbs/10_annotator_base.ipynb #40979d84
-def items_with_classes(source:ItemSource, # the items
-                       values:dict, # item -> value
-                       classes:Sequence[str], # the classes wanted
-                       output:Output) -> list[int]: # says which classes a value names
-    "Source positions of the items whose value names one of `classes`."
-    wanted = set(classes)
-    return [i for i in range(len(source)) if wanted & output.classes_in(values.get(source[i]))]
+# %% ../../nbs/10_annotator_base.ipynb #67716324
+_MOVED = {'Task': 'task', 'AppSetup': 'task', 'comma_list': 'task',
+          'ImproveBase': 'improve', 'ClassFilter': 'improve', 'items_with_classes': 'improve'}
 
-# %% ../../nbs/10_annotator_base.ipynb #ab5e9c80
-class ClassFilter(W.Dropdown):
-    "A drop-down that narrows an annotator to the items whose value names one class (or any of `classes`)."
-    def __init__(self, annotator:AnnotatorBase, # the annotator to narrow
-                 values:dict, # item -> value, read for the classes
-                 classes:Sequence[str]): # the classes offered
-        super().__init__(options=[('all classes', None)] + [(c, c) for c in classes], index=0, description='class')
-        self.annotator, self.values, self.all_classes = annotator, values, list(classes)
-        keep_first_option(self)   # 'all classes' shows, not a blank, while the value is None
-        self.observe(annotator.guard(lambda c: self.apply(c.new)), 'value')
-
-    def apply(self, cls:str|None):
-        "Show the items naming `cls` (any of the filter's classes when `None`)."
-        src = self.annotator.order.source
-        self.annotator.shown_class = cls
-        wanted = self.all_classes if cls is None else [cls]
-        self.annotator.set_order(ItemOrder(src, items_with_classes(src, self.values, wanted, self.annotator.output)))
-
-# %% ../../nbs/10_annotator_base.ipynb #77484183
-class ImproveBase(W.VBox):
-    "Improve a task class by class: a class picker, a grid of the class's entries with marks, and a status line."
-    def __init__(self, source:ItemSource, # the items
-                 annotations:Annotations, # values read (store over ground truth) and written (store)
-                 output:Output, # checks values
-                 classes:Sequence[str], # the classes to review
-                 thumbnail, # entry -> encoded image bytes for the grid
-                 n_rows:int=3, n_cols:int=4, # grid shape
-                 thumb_size:int=100, # width and height of a grid cell, in pixels
-                 items:Sequence[str]|None=None): # review only these items (e.g. the disputed ones); default all
-        super().__init__()
-        self.source, self.annotations, self.output, self.classes = source, annotations, output, list(classes)
-        self.items = list(items) if items is not None else None
-        self.add_class('ipyannotator-improve')
-        self.updating = Updating()
-        self.guard = Guard(self._report)
-        self.class_picker = W.Dropdown(options=self.classes, description='class')
-        self.grid = ThumbnailGrid(n_rows, n_cols, thumbnail=thumbnail, caption=self.caption, width=thumb_size, height=thumb_size)
-        self.status = W.HTML()
-        self.keymap = KeyMap({'?': DEFAULT_KEYS['?']})
-        self.help = W.HTML(self.keymap.help_html(), layout=W.Layout(display='none'))
-        self.help_button = W.Button(description='? keys', tooltip='show or hide the keys (?)',
-                                    layout=W.Layout(width='auto'))
-        self.keyboard = KeyboardControl(self, self.keymap, self.guard)
-        self.keymap.on_change(lambda: setattr(self.help, 'value', self.keymap.help_html()))
-        self.keyboard.on_action('help', self.toggle_help)
-        self.help_button.on_click(self.guard(lambda _: self.toggle_help()))
-        self.class_picker.observe(self.guard(lambda c: self.show_class(c.new)), 'value')
-        self._layout(self.class_picker, self.grid, self.status)
-
-    def entries(self, cls:str) -> list:
-        "The grid entries of class `cls`, the most doubtful first: implemented by each task."
-        raise NotImplementedError(f"{type(self).__name__} must implement entries(cls)")
-
-    def caption(self, entry) -> str:
-        "The caption of `entry` on the grid."
-        return str(entry)
-
-# %% ../../nbs/10_annotator_base.ipynb #1d29cf7b
-@patch
-def values(self:ImproveBase) -> dict:
-    "The values under review: the store's, else the ground truth's, of `items` (default every item with one)."
-    a = self.annotations
-    if self.items is not None: return {it: v for it in self.items if (v := a.get(it)) is not None}
-    values = dict(a.ground_truth)
-    if a.store is not None: values.update(a.store.items())
-    return values
-
-@patch
-def show_class(self:ImproveBase, cls:str|None=None):
-    "Fill the grid with the entries of `cls` (default: the class picked), page 0, no marks."
-    cls = self.class_picker.value if cls is None else cls
-    entries = self.entries(cls)
-    with self.updating:
-        self.grid.items = entries
-        self.grid.page = 0
-        self.grid.selected = type(self.grid.selected)()
-    self.status.value = f'{len(entries):,} of class <b>{html.escape(str(cls))}</b>: mark the wrong ones'
-    return entries
-
-@patch
-def marked(self:ImproveBase) -> list:
-    "The marked entries, in grid order."
-    return [e for e in self.grid.items if e in self.grid.selected]
-
-@patch
-def refresh(self:ImproveBase):
-    "Show the picked class again, from the stored values."
-    self.show_class()
-
-@patch
-def _layout(self:ImproveBase, *parts:W.Widget):
-    "Show `parts`, then the `? keys` button, the key map and the keyboard's browser side."
-    self.children = [*parts, self.help_button, self.help, self.keyboard.event]
-
-@patch
-def message(self:ImproveBase, text:str, error:bool=False):
-    "Show `text` on the status line (in red when `error`)."
-    self.status.value = f"<span style=\"color:{'#b00020' if error else '#555'}\">{html.escape(text)}</span>"
-
-@patch
-def toggle_help(self:ImproveBase):
-    "Show or hide the key map."
-    self.help.layout.display = None if self.help.layout.display == 'none' else 'none'
-
-@patch
-def _report(self:ImproveBase, err:Exception):
-    "Show a callback's error on the status line; after a failed write, the stored values."
-    if isinstance(err, NotSaved):
-        with Guard(): self.refresh()
-    self.message(str(err) if isinstance(err, NotSaved) else error_text(err), error=True)
-
-# %% ../../nbs/10_annotator_base.ipynb #78bc228f
-class Task:
-    "The project side of a task: its items, ground truth and results store, and its three phases."
-    name:str = '' # the name the app and `ipyannotator serve --task` know it by (e.g. 'labels')
-
-    def __init__(self, input:Input, # what the items are
-                 output:Output, # what an annotation is
-                 settings:Settings, # where the project lives
-                 source:ItemSource|None=None): # the items, instead of `make_source()` (e.g. a numpy stack)
-        self.input, self.output, self.settings = input, output, settings
-        self._source, self._store = source, None
-
-    @property
-    def classes(self) -> list[str]|None:
-        "The classes of the output, `None` for an output without classes."
-        classes = getattr(self.output, 'classes', None) or getattr(self.output, 'class_labels', None)
-        return list(classes) if classes else None
-
-    @property
-    def task_name(self) -> str:
-        "The name its annotations are stored under in the project (the output's `task`, else derived from its classes)."
-        return self.output.task_name(self.classes)
-
-    @property
-    def image_root(self) -> Path:
-        "Folder of the items."
-        return self.settings.project_path/getattr(self.input, 'image_dir', self.settings.image_dir)
-
-    def make_source(self) -> ItemSource:
-        "The items of the task, listed lazily: the images in the input's folder; a task of other items overrides it."
-        if not self.image_root.is_dir():
-            raise FileNotFoundError(f"image folder {str(self.image_root)!r} not found: check Settings.project_path and the input's image_dir")
-        return FolderSource(self.image_root)
-
-    @property
-    def source(self) -> ItemSource:
-        "The items (listed on first use)."
-        if self._source is None: self._source = self.make_source()
-        return self._source
-
-# %% ../../nbs/10_annotator_base.ipynb #520777d0
-@patch
-def ground_truth(self:Task) -> dict:
-    "The ground-truth annotations (`settings.ground_truth_path`), each checked (`check_value`); empty without the file."
-    return self.read_truth(self.check_value)
-
-@patch
-def read_truth(self:Task, validate:Callable|None=None) -> dict:
-    "The values of the ground-truth file, each passed through `validate` (errors name file and key); `{}` without it."
-    path = self.settings.ground_truth_path
-    return read_annotations_json(path, image_root=self.image_root, validate=validate) if path.exists() else {}
-
-@patch
-def check_value(self:Task, value:Any) -> Any:
-    "`value` checked by the output, in its stored form; a class the task lacks passes (the annotators flag it)."
-    try: named = sorted(self.output.classes_in(value)) if self.classes is not None else []
-    except Exception: named = []     # a value of the wrong shape: `validate` says what is wrong with it
-    return self.output.validate(value, None if self.classes is None else [*self.classes, *named])
-
-@patch(as_prop=True)
-def store(self:Task) -> Store:
-    "The results store, opened on first use under `task_name`; the values an older release kept for this kind of task move in."
-    if self._store is None:
-        store = open_store(self.settings, task=self.task_name)
-        claim = getattr(store, 'claim_legacy', None)
-        if claim is not None: claim(self.task_name, self.output.kind, self.accepts)
-        self._store = store
-    return self._store
-
-@patch
-def accepts(self:Task, value) -> bool:
-    "Whether `value` is a valid annotation of this task."
-    try: self.output.validate(value, self.classes); return True
-    except (TypeError, ValueError): return False
-
-@patch
-def close(self:Task):
-    "Close the results store."
-    if self._store is not None: self._store.close(); self._store = None
-
-# %% ../../nbs/10_annotator_base.ipynb #c7d352d9
-@patch
-def annotator(self:Task, order:ItemOrder, # the items of the phase, in order
-              annotations:Annotations, # what the phase reads and writes
-              step:AnnotatorStep): # the phase
-    "The annotator widget of a phase: implemented by each task (or override `explore`, `create` and `improve`)."
-    raise NotImplementedError(f"{type(self).__name__} must implement annotator(order, annotations, step), "
-                              "or explore(), create() and improve()")
-
-@patch
-def explore(self:Task):
-    "Browse the ground truth, read-only."
-    a = self.annotator(ItemOrder(self.source), Annotations(ground_truth=self.ground_truth()), AnnotatorStep.EXPLORE)
-    a.start()
-    return a
-
-@patch
-def create(self:Task, order:Sequence[int]|None=None): # source positions to annotate, in this order (default: all)
-    "Annotate into the results store, resuming at the first item without a value."
-    a = self.annotator(ItemOrder(self.source, order, name='order'), Annotations(self.store), AnnotatorStep.CREATE)
-    a.start(a.first_unannotated())
-    return a
-
-@patch
-def improve(self:Task, items:Sequence[str]|None=None): # review these items (e.g. the disputed ones); default: those with a value
-    "Review and fix the values of the items that have one (the store's, else the ground truth's)."
-    annotations = Annotations(self.store, self.ground_truth())
-    if items is None: items = set(annotations.ground_truth) | set(self.store.annotated())
-    wanted = set(items)
-    order = ItemOrder(self.source, [i for i, it in enumerate(self.source) if it in wanted])
-    a = self.annotator(order, annotations, AnnotatorStep.IMPROVE)
-    a.start()
-    return a
-
-# %% ../../nbs/10_annotator_base.ipynb #d03db87f
-@dataclass
-class AppSetup:
-    "What the app needs to build a task: its input and output, and the arguments of its phases and `Settings`."
-    input:Input # what the items are
-    output:Output # what an annotation is
-    phase_options:dict = field(default_factory=dict) # keyword arguments of explore, create and improve (e.g. a question)
-    settings_options:dict = field(default_factory=dict) # `Settings` fields (e.g. `label_dir`, `project_file`)
-
-@patch(cls_method=True)
-def app_arguments(cls:Task, parser:argparse._ActionsContainer):
-    "Add the command-line options of this task to `parser` (an argument group of `ipyannotator serve`)."
-
-@patch(cls_method=True)
-def from_app(cls:Task, project:Path, # the project folder
-             options:dict) -> AppSetup: # the task's command-line options, by `dest`
-    "The input and output of this task on `project` with `options`: implemented by each task the app serves."
-    raise NotImplementedError(f"{cls.__name__} cannot be served by the app: give it a from_app(project, options) class method")
-
-@patch(cls_method=True)
-def app_demo(cls:Task, folder:Path) -> tuple[Path, dict]:
-    "Make a demo project in `folder`: return the project folder and the options to serve it with."
-    raise NotImplementedError(f"{cls.__name__} has no demo data set: serve it on a project of yours")
-
-def comma_list(text:str|None) -> list[str]:
-    "The names in the comma-separated `text` (a command-line option), stripped, empty ones left out."
-    return [t.strip() for t in (text or '').split(',') if t.strip()]
+def __getattr__(name:str):
+    "The names of `annotators.task` and `annotators.improve` this module offers too, imported on first use."
+    if name not in _MOVED: raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    return getattr(importlib.import_module(f'ipyannotator.annotators.{_MOVED[name]}'), name)

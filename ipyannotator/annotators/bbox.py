@@ -7,15 +7,16 @@ from __future__ import annotations
 import html, io, json, math
 from pathlib import Path
 from collections import OrderedDict
-from typing import Callable, Sequence
+from typing import Sequence
 import ipywidgets as W
 from ipywidgets import Layout
 from PIL import Image, ImageDraw
 from fastcore.basics import patch
 from ..base import AnnotatorStep, check_type
 from ..mltypes import InputImage, OutputImageBbox
-from .base import (Annotations, AppSetup, ClassFilter, ImproveBase, ItemOrder, Task, comma_list,
-                                          items_with_classes)
+from .base import Annotations, ItemOrder
+from .improve import ClassFilter, ImproveBase, items_with_classes
+from .task import AppSetup, Task, comma_list
 from .box_editor import boxes_of, value_of
 from .box_drawing import class_colour
 from .bbox_annotator import BboxAnnotator
@@ -73,6 +74,7 @@ def _box_scores(values:dict, scores:dict|None) -> dict:
 # %% ../../nbs/12e_bbox.ipynb #cdc84440
 class BboxImprove(ImproveBase):
     "Per class, a grid of box crops: mark the wrong ones, then fix them in the editor or give them another class."
+    field = 'labels'   # the lists need the classes of the boxes only; coordinates are read for the page shown
     def __init__(self,
                  source, # the items
                  input:InputImage, # the editor's image size
@@ -83,9 +85,10 @@ class BboxImprove(ImproveBase):
                  thumb_size:int=110, # side of a crop, in pixels
                  items:Sequence[str]|None=None): # review the boxes of these items only (e.g. disputed ones); default all
         self.input, self.thumb_size, self.editor = input, thumb_size, None
-        self._images, self._boxes = OrderedDict(), {}
+        self._images, self._recent, self.scores, self._scored = OrderedDict(), OrderedDict(), {}, set()
         super().__init__(source, annotations, output, output.classes, self._thumbnail, n_rows, n_cols, thumb_size, items)
-        self.scores = _box_scores(self.values(), scores)
+        self.scores = _box_scores({it: self._value(it) for it in (scores or {})}, scores)   # the scored items' boxes
+        self._scored = {it for it, _ in self.scores}
         self.fix_button = W.Button(description='fix marked boxes in the editor', layout=Layout(width='auto'))
         self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
         self.relabel_button = W.Button(description='give marked boxes the class', layout=Layout(width='auto'))
@@ -105,10 +108,25 @@ def _image(self:BboxImprove, item:str) -> Image.Image:
     self._images.move_to_end(item)
     return self._images[item]
 
+@patch
+def _value(self:BboxImprove, item:str):
+    "The value of `item` (store over ground truth), kept for the last few items read."
+    if item not in self._recent:
+        self._recent[item] = self.annotations.get(item)
+        if len(self._recent) > 64: self._recent.popitem(last=False)
+    self._recent.move_to_end(item)
+    return self._recent[item]
+
+@patch
+def _box(self:BboxImprove, entry:tuple) -> tuple:
+    "The box (x, y, width, height) and the classes of `entry`."
+    boxes, labels = boxes_of(self._value(entry[0]))
+    return boxes[entry[1]], labels[entry[1]]
+
 # %% ../../nbs/12e_bbox.ipynb #e1cd2973
 @patch
 def _thumbnail(self:BboxImprove, entry:tuple) -> bytes:
-    box, labels = self._boxes[entry]
+    box, labels = self._box(entry)
     crop = box_crop(self._image(entry[0]), box, (self.thumb_size, self.thumb_size), class_colour(labels, self.classes))
     buf = io.BytesIO(); crop.save(buf, 'JPEG', quality=90)
     return buf.getvalue()
@@ -117,29 +135,31 @@ def _thumbnail(self:BboxImprove, entry:tuple) -> bytes:
 @patch
 def caption(self:BboxImprove, entry:tuple) -> str:
     "The item and number of the box of `entry`, with its score if it has one."
-    score = self.scores.get((entry[0], tuple(self._boxes[entry][0])))
+    score = self.scores.get((entry[0], tuple(self._box(entry)[0]))) if entry[0] in self._scored else None
     return f'{entry[0]} #{entry[1] + 1}' + ('' if score is None else f' · {score:.2f}')
 
 # %% ../../nbs/12e_bbox.ipynb #e6c1c3ee
 @patch
-def entries(self:BboxImprove, cls:str) -> list[tuple[str, int]]:
-    "The boxes of class `cls`, `(item, box index)`, the most doubtful first."
-    values = self.values()
-    self._boxes = {(it, i): (b, l) for it, v in values.items() for i, (b, l) in enumerate(zip(*boxes_of(v)))}
-    entries = box_entries(values, cls)
-    scores = {e: s for e in entries if (s := self.scores.get((e[0], tuple(self._boxes[e][0])))) is not None}
-    return box_doubt_order(entries, scores)
+def entries_of(self:BboxImprove, item:str, value) -> list:
+    "Each box of `item`, `(item, box index)`, listed under its classes (`value`: the item's box value, or its labels)."
+    labels = value.get('labels') if isinstance(value, dict) else value
+    return [((item, i), l or ()) for i, l in enumerate(labels or [])]
 
-# %% ../../nbs/12e_bbox.ipynb #7765244e
-class _Watched(Annotations):
-    "Annotations that call `on_put(item)` after each write."
-    def __init__(self, annotations:Annotations, on_put:Callable):
-        super().__init__(annotations.store, annotations.ground_truth)
-        self.on_put = on_put
-    def put(self, item:str, value):
-        record = super().put(item, value)
-        self.on_put(item)
-        return record
+@patch
+def doubt(self:BboxImprove, entry:tuple, cls:str) -> float|None:
+    "The detector's score of the box of `entry` (the lowest first), `None` for a box without one."
+    return self.scores.get((entry[0], tuple(self._box(entry)[0]))) if entry[0] in self._scored else None
+
+@patch
+def scored(self:BboxImprove) -> bool:
+    "Whether boxes have scores (`scores`)."
+    return bool(self.scores)
+
+@patch
+def _written(self:BboxImprove, item:str, value):
+    "After a write: the value kept for `item` is the new one; the lists follow (`ImproveBase`)."
+    self._recent.pop(item, None)
+    ImproveBase._written(self, item, value)
 
 # %% ../../nbs/12e_bbox.ipynb #94698da1
 @patch
@@ -149,20 +169,13 @@ def fix(self:BboxImprove) -> BboxAnnotator|None:
     if not marked: self.message('mark the wrong boxes first (click their crops)'); return None
     items = list(dict.fromkeys(e[0] for e in marked))
     ed = BboxAnnotator(ItemOrder(self.source, [self.source.index(it) for it in items]), self.input, self.output,
-                       _Watched(self.annotations, self._edited), step=AnnotatorStep.IMPROVE)
+                       self.annotations, step=AnnotatorStep.IMPROVE)
     ed.focus = {it: min(i for e, i in marked if e == it) for it in items}
     if self.editor is not None: self.editor.loader.close(); self.editor.close()
     self.editor, self.editor_area.children = ed, [ed]
     ed.start()
     self.status.value = f'fixing {len(marked)} boxes in {len(items)} items below'
     return ed
-
-# %% ../../nbs/12e_bbox.ipynb #625cbf02
-@patch
-def _edited(self:BboxImprove, item:str):
-    "After a write to `item` in the editor: the grid follows, on the same page; the marks of other items stay."
-    self.grid.selected = {e for e in self.grid.selected if e[0] != item}
-    self.grid.items = self.entries(self.class_picker.value)
 
 # %% ../../nbs/12e_bbox.ipynb #e1d261af
 @patch
@@ -176,8 +189,7 @@ def relabel(self:BboxImprove, cls:str):
         for e in marked:
             if e[0] == item: labels[e[1]] = [cls]
         changes[item] = self.output.validate(value_of(boxes, labels))
-    self.annotations.apply(changes)
-    self.show_class()
+    self.write(changes)
     self.status.value = f'{len(marked)} boxes now of class <b>{html.escape(cls)}</b>'
 
 # %% ../../nbs/12e_bbox.ipynb #ec79bbce

@@ -14,7 +14,8 @@ from ..base import AnnotatorStep
 from ..mltypes import InputImage, OutputImageBbox
 from ..media import ImageLoader
 from ..canvas import ImageCanvas
-from ..widgets import KeyMap, LabelPicker
+from ..widgets import LabelPicker
+from ..keys import KeyMap
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
 from .box_editor import BoxEditor, boxes_of, _num
 from .box_drawing import CURSORS, draw_boxes, draw_overlay
@@ -139,7 +140,7 @@ def render(self:BboxAnnotator, item:str, value):
     self._show_list()
     if img.error: self.message(img.error, error=True)
     elif suggested: self.message(f'{len(boxes)} suggested boxes (dashed): a or Enter accepts them; any change saves them with it')
-    self.loader.prefetch(self.order.source_index(self.navigator.index))
+    self.loader.prefetch_items(self.upcoming(self.loader.n_prefetch))   # the next items of this order
 
 # %% ../../nbs/12d_bbox_annotator.ipynb #a3592e45
 @patch

@@ -15,8 +15,9 @@ from ..mltypes import InputImage, OutputImageLabel, OutputLabel
 from ..media import FolderSource, ImageLoader, IMAGE_EXTENSIONS
 from ..canvas import ImageCanvas
 from ..widgets import LabelPicker
-from .base import (AnnotatorBase, Annotations, AppSetup, ClassFilter, ImproveBase, ItemOrder, Task,
-                                          comma_list, items_with_classes)
+from .base import AnnotatorBase, Annotations, ItemOrder
+from .improve import ClassFilter, ImproveBase, items_with_classes
+from .task import AppSetup, Task, comma_list
 
 # %% auto #0
 __all__ = ['label_folder', 'class_names', 'class_images', 'ClassificationAnnotator', 'doubt_order', 'ClassificationImprove',
@@ -84,7 +85,7 @@ def render(self:ClassificationAnnotator, item:str, value):
     "Show the image of `item` and select its labels (a stored label that is no class any more is flagged in the title)."
     self.canvas.show(self.loader.get(item))
     self.picker.value = [c for c in (value or []) if c in self.picker.classes]
-    self.loader.prefetch(self.order.source_index(self.navigator.index))
+    self.loader.prefetch_items(self.upcoming(self.loader.n_prefetch))   # the next items of this order
 
 @patch
 def _pick(self:ClassificationAnnotator, n:int):
@@ -93,7 +94,7 @@ def _pick(self:ClassificationAnnotator, n:int):
 
 @patch
 def _picked(self:ClassificationAnnotator, change):
-    "Save the labels picked, and say what changed: a label taken off can be put back with its key."
+    "Save the labels picked; say what needs saying (a label taken off and its key, a stored label dropped, the end)."
     if self.updating: return
     dropped = self.unknown_classes(self.value)
     self.set_value(list(change.new))
@@ -106,9 +107,10 @@ def _picked(self:ClassificationAnnotator, change):
         return
     said = f"saved {self.item}: {', '.join(change.new)}"
     if dropped: said += f" ({', '.join(map(repr, dropped))} dropped: not a class)"
-    if self.navigator.annotated >= self.navigator.count: said += ' · every item is annotated'
-    if self.auto_advance and not self.picker.multi: self.advance(said)
-    else: self.message(said)
+    done = self.navigator.annotated >= self.navigator.count
+    if done: said += ' · every item is annotated'
+    if self.auto_advance and not self.picker.multi: self.advance(said)   # the item shown is another: say what was saved
+    elif dropped or done: self.message(said)   # else the highlighted label and the progress say it
 
 @patch
 def none_apply(self:ClassificationAnnotator):
@@ -140,10 +142,11 @@ class ClassificationImprove(ImproveBase):
                  n_rows:int=3, n_cols:int=4, # grid shape
                  predictions:dict|None=None, # item -> class probabilities, to show doubtful items first
                  items:Sequence[str]|None=None): # review only these items (e.g. the disputed ones); default all
-        self.loader = ImageLoader(source, input.image_width, input.image_height)
-        thumbnail = lambda it: self.loader.thumbnail(it, input.image_width, input.image_height)
-        super().__init__(source, annotations, output, classes, thumbnail, n_rows, n_cols, items=items)
-        self.predictions = predictions
+        w, h = input.image_width, input.image_height
+        self.loader = ImageLoader(source, w, h)
+        self.predictions, self._column = predictions, {c: k for k, c in enumerate(classes)}
+        super().__init__(source, annotations, output, classes, lambda it: self.loader.thumbnail(it, w, h),
+                         n_rows, n_cols, items=items, prefetch=lambda its: self.loader.prefetch_thumbnails(its, w, h))
         self.new_label = LabelPicker(self.classes, images=images)
         self.relabel_button = W.Button(description='Relabel selected (Enter)', icon='check')
         self.relabel_button.on_click(self.guard(lambda _: self.relabel()))
@@ -156,9 +159,18 @@ class ClassificationImprove(ImproveBase):
                      self.status)
         self.show_class(self.class_picker.value)
 
-    def entries(self, label:str) -> list[str]:
-        "The items labelled `label`, those the model doubts most first."
-        return doubt_order([it for it, v in self.values().items() if label in v], label, self.classes, self.predictions)
+    def entries_of(self, item:str, value) -> list:
+        "An item is its own entry, listed under each of its labels."
+        return [(item, value)] if isinstance(value, list) else []
+
+    def scored(self) -> bool:
+        "Whether the model's predictions are given."
+        return bool(self.predictions)
+
+    def doubt(self, item:str, label:str) -> float|None:
+        "The model's probability that `item` is `label` (the lowest first), `None` without predictions."
+        p = self.predictions.get(item) if self.predictions else None
+        return None if p is None else float(p[self._column[label]])
 
 # %% ../../nbs/11_classification.ipynb #d48674db
 @patch
@@ -174,8 +186,7 @@ def relabel(self:ClassificationImprove):
     new, marked = list(self.new_label.value), self.marked()
     if not new: self.message('pick the right label first (a click, or its digit key)'); return
     if not marked: self.message('mark the wrong items first (click them)'); return
-    self.annotations.apply({item: self.output.validate(new, self.classes) for item in marked})
-    self.show_class()
+    self.write({item: self.output.validate(new, self.classes) for item in marked})   # the grid follows, on its page
     self.status.value = f'relabelled {len(marked)} items as <b>{html.escape(new[0])}</b>'
 
 # %% ../../nbs/11_classification.ipynb #9e9575f0

@@ -14,8 +14,10 @@ from ..base import AnnotatorStep, atomic_write
 from ..storage import read_annotations_json
 from ..mltypes import InputImage, OutputGridBox
 from ..media import ImageLoader
-from ..widgets import DEFAULT_KEYS, KeyMap, ThumbnailGrid
-from .base import AnnotatorBase, Annotations, AppSetup, ItemOrder, Task
+from ..widgets import ThumbnailGrid
+from ..keys import DEFAULT_KEYS, KeyMap
+from .base import AnnotatedIndex, AnnotatorBase, Annotations, ItemOrder
+from .task import AppSetup, Task
 
 # %% auto #0
 __all__ = ['GRID_KEYS', 'answers_from_labels', 'check_answers', 'GridAnnotator', 'GridTask']
@@ -41,6 +43,12 @@ def check_answers(values:dict, where:str='the ground truth') -> dict:
 
 # %% ../../nbs/13_grid.ipynb #523815a7
 def _is_yes(value) -> bool: return isinstance(value, dict) and value.get('answer') is True
+
+def _answers(values) -> list:
+    "The answer of each of `values` (`None`: no value); equal values read at once are shared, each looked at once."
+    seen = {id(v): v for v in values}   # the few distinct objects among many shared ones
+    answer = {k: (v.get('answer') if isinstance(v, dict) else None) for k, v in seen.items()}
+    return [answer[id(v)] for v in values]
 
 # %% ../../nbs/13_grid.ipynb #d0fac9ff
 GRID_KEYS = {
@@ -70,7 +78,8 @@ class GridAnnotator(AnnotatorBase):
                  n_rows:int=3, n_cols:int=4, # page shape
                  question:str|None=None, # the question shown above the grid
                  step:AnnotatorStep=AnnotatorStep.CREATE, # the phase
-                 loader:ImageLoader|None=None): # thumbnail cache (default: a new one over `order.source`)
+                 loader:ImageLoader|None=None, # thumbnail cache (default: a new one over `order.source`)
+                 values:dict|None=None): # the phase's values, when the caller read them already (`Annotations.bulk`)
         super().__init__(order, output, annotations, step=step, keymap=KeyMap(GRID_KEYS))
         w, h = input.image_width, input.image_height
         self.loader = loader or ImageLoader(order.source, w, h)
@@ -80,12 +89,12 @@ class GridAnnotator(AnnotatorBase):
         self.grid.disabled = annotations.read_only
         for b in (self.grid.prev_button, self.grid.next_button): b.layout.display = 'none'   # the navigator pages
         self.navigator.prev_button.tooltip, self.navigator.next_button.tooltip = 'previous page (PageUp)', 'next page (PageDown)'
-        self._page, self._cursor_to, self._complete, self.unit = None, 0, set(), 'page'
+        self._page, self._cursor_to, self._complete, self.unit = None, 0, np.zeros(0, bool), 'page'
         self.grid.observe(self.guard(self._on_selected), 'selected')
         self.grid.on_click(self.guard(self._on_click))
         self._layout(W.VBox([self.question, self.grid]))
         self._bind_grid_actions()
-        self._load(order)
+        self._load(order, values)
 
 def _question_html(question:str|None, read_only:bool) -> str:
     hint = ('The selected items are the ones answered <i>yes</i>.' if read_only else
@@ -97,21 +106,23 @@ def _question_html(question:str|None, read_only:bool) -> str:
 # %% ../../nbs/13_grid.ipynb #bab979d5
 @patch
 def _all_values(self:GridAnnotator) -> dict:
-    "Every value this phase shows: the store's over the ground truth's."
-    a = self.annotations
-    values = dict(a.ground_truth)
-    if a.store is not None: values.update(a.store.items())
-    return values
+    "The values this phase shows (store over ground truth), in one read; equal answers are shared: read, never change."
+    return self.annotations.bulk()
 
 @patch
-def _load(self:GridAnnotator, order:ItemOrder):
-    self.order, self._page = order, None
-    values, items = self._all_values(), [order[p] for p in range(len(order))]
+def _load(self:GridAnnotator, order:ItemOrder, values:dict|None=None):
+    "Show the items of `order`: which are answered, and *yes*, from one read of the values; which pages are complete."
+    values = self._all_values() if values is None else values
+    self.order, self._page, items = order, None, order.items()
+    shown = list(map(values.get, items))
+    self._index = AnnotatedIndex(order, [it for it, v in zip(items, shown) if v is not None])
     with self.updating:
         self.grid.items = items
-        self.grid.selected = {it for it in items if _is_yes(values.get(it))}
-    self._complete = {p for p in range(self.grid.n_pages) if items and all(values.get(it) is not None for it in self._items_of(p))}
-    self.navigator.count = self.grid.n_pages if items else 0
+        self.grid.selected = {it for it, a in zip(items, _answers(shown)) if a is True}
+    n = self.grid.page_size
+    done = np.concatenate([self._index.done, np.ones(-len(items) % n, bool)])   # the last page, filled up
+    self._complete = done.reshape(-1, n).all(axis=1) if items else np.zeros(0, bool)
+    self.navigator.count = len(self._complete)
 
 @patch
 def _items_of(self:GridAnnotator, page:int) -> list[str]:
@@ -121,14 +132,20 @@ def _items_of(self:GridAnnotator, page:int) -> list[str]:
 @patch
 def count_annotated(self:GridAnnotator) -> int:
     "How many pages have every item answered."
-    return len(self._complete)
+    return int(self._complete.sum())
+
+@patch
+def _written(self:GridAnnotator, item:str, value):
+    "After a write: whether `item` is answered now, whether its page is complete, and the count of complete pages."
+    if self._index is None or not self._index.mark(item, value is not None): return
+    self._recheck(self.order.position(item) // self.grid.page_size)
 
 @patch
 def _recheck(self:GridAnnotator, page:int):
-    "Count `page` as answered or not, from the store."
-    if all(self.annotations.is_annotated(it) for it in self._items_of(page)): self._complete.add(page)
-    else: self._complete.discard(page)
-    self.navigator.annotated = len(self._complete)
+    "Count `page` as answered or not, from the index of answered items."
+    n = self.grid.page_size
+    self._complete[page] = self._index.done[page*n:(page + 1)*n].all()
+    self.navigator.annotated = self.count_annotated()
 
 # %% ../../nbs/13_grid.ipynb #4ebb4d8f
 @patch
@@ -182,8 +199,7 @@ def _answer(self:GridAnnotator, items:Sequence[str], yes:set) -> int:
 def _on_selected(self:GridAnnotator, change):
     if self.updating or self.annotations.read_only: return
     changed = sorted(set(change.old) ^ set(change.new))
-    n = self._answer(changed, change.new)
-    for pos in {self.order.position(it) for it in changed} - {None}: self._recheck(pos // self.grid.page_size)
+    n = self._answer(changed, change.new)    # the pages' counts follow the writes (`_written`)
     self._show_cursor()
     if changed: self.message(f'saved {n} answer{"s"[:n != 1]}')
 
@@ -192,9 +208,7 @@ def answer_page(self:GridAnnotator, page:int|None=None) -> int:
     "Answer every item of `page` (default: the one shown), *yes* if selected, else *no*, as one undoable step; return how many changed."
     if self.annotations.read_only: return 0
     page = self.navigator.index if page is None else page
-    n = self._answer(self._items_of(page), self.grid.selected)
-    self._recheck(page)
-    return n
+    return self._answer(self._items_of(page), self.grid.selected)
 
 @patch
 def answer(self:GridAnnotator, item:str, yes:bool):
@@ -275,19 +289,17 @@ def go_to(self:GridAnnotator, item:str) -> bool:
     return True
 
 @patch
-def next_unannotated(self:GridAnnotator) -> bool:
-    "Go to the next page (wrapping around) with an item not answered."
-    n, start = self.navigator.count, self.navigator.index
-    for k in range(1, n):
-        page = (start + k) % n
-        if page not in self._complete: self.navigator.index = page; return True
-    self.message('every other page is answered'); return False
+def first_unannotated(self:GridAnnotator) -> int:
+    "The first page with an item not answered (0 when every page is answered): where `create` resumes."
+    return int(np.argmin(self._complete)) if len(self._complete) and not self._complete.all() else 0
 
 @patch
-def undone(self:GridAnnotator, records:list):
-    "After an undo or redo: count the pages of the `records` as answered or not again."
-    for page in {pos // self.grid.page_size for r in records if (pos := self.order.position(r.item)) is not None}:
-        self._recheck(page)
+def next_unannotated(self:GridAnnotator) -> bool:
+    "Go to the next page (wrapping around) with an item not answered."
+    todo, start = ~self._complete, self.navigator.index
+    for lo, hi in ((start + 1, len(todo)), (0, start)):
+        if lo < hi and todo[k := lo + int(np.argmax(todo[lo:hi]))]: self.navigator.index = k; return True
+    self.message('every other page is answered'); return False
 
 @patch
 def describe(self:GridAnnotator, record) -> str:
@@ -328,8 +340,9 @@ class GridTask(Task):
         if yes_labels is not None: return answers_from_labels(self.read_truth(), yes_labels)
         return check_answers(self.read_truth(), str(self.settings.ground_truth_path))   # names the file, item and fix
 
-    def _annotator(self, order, annotations, question, step):
-        return GridAnnotator(order, self.input, self.output, annotations, self.n_rows, self.n_cols, question, step, self.loader)
+    def _annotator(self, order, annotations, question, step, values=None):
+        return GridAnnotator(order, self.input, self.output, annotations, self.n_rows, self.n_cols, question, step,
+                             self.loader, values)
 
     def close(self):
         "Close the results store and stop the thumbnail cache."
@@ -353,8 +366,7 @@ def create(self:GridTask, question:str|None=None, # shown above the grid
            order:Sequence[int]|None=None): # source positions to answer, in this order (default: all)
     "Answer the items into the results store, resuming at the first page not fully answered."
     a = self._annotator(ItemOrder(self.source, order), Annotations(self.store), question, AnnotatorStep.CREATE)
-    pages = [p for p in range(a.navigator.count) if p not in a._complete]
-    a.start(pages[0] if pages else 0)
+    a.start(a.first_unannotated())
     return a
 
 @patch
@@ -369,16 +381,17 @@ def improve(self:GridTask, question:str|None=None, # shown above the grid
             raise ValueError(f"predictions must hold one probability per item ({len(self.source)}), got shape {p.shape}")
         predictions = {self.source[i]: p[i] for i in range(len(self.source))}
     annotations = Annotations(self.store, self.ground_truth(yes_labels))
-    values = {**annotations.ground_truth, **dict(self.store.items())}
-    positions = {it: i for i, it in enumerate(self.source)}
+    values = annotations.bulk()
     items = _doubtful_first([self.source[i] for i in _with_answer(self.source, values, answer)], answer, predictions)
-    a = self._annotator(ItemOrder(self.source, [positions[it] for it in items]), annotations, question, AnnotatorStep.IMPROVE)
+    order = ItemOrder(self.source, self.source.positions(items))
+    a = self._annotator(order, annotations, question, AnnotatorStep.IMPROVE, values)
     a.start()
     return a
 
 def _with_answer(source, values:dict, answer:bool) -> list[int]:
     "Source positions of the items answered `answer` in `values`."
-    return [i for i in range(len(source)) if (v := values.get(source[i])) is not None and _is_yes(v) == answer]
+    found = source.positions(it for it, a in zip(values, _answers(values.values())) if a is answer)
+    return sorted(p for p in found if p is not None)
 
 # %% ../../nbs/13_grid.ipynb #fbd3ab8d
 GridTask.name = 'grid'

@@ -175,7 +175,7 @@ def validate(self:OutputTags, value, classes=None) -> list[str]:
                          "fix the spelling or add it to the taxonomy")
     return self.taxonomy.with_parents(tags)
 
-# %% ../../nbs/16a_text_items.ipynb #00a67a3b
+# %% ../../nbs/16a_text_items.ipynb #7115bdc3
 @patch
 def implied(self:OutputTags, value:Sequence[str]) -> set[str]:
     "The tags of `value` that another tag of `value` has as an ancestor."
@@ -190,9 +190,9 @@ def last_chosen(self:OutputTags, value:Sequence[str]) -> str|None:
 @patch
 def removing(self:OutputTags, value:Sequence[str], tag:str) -> list[str]:
     "`value` without `tag` and without the ancestors that came with it (after it) and nothing else implies."
-    value = list(value)
+    value, up = list(value), lambda t: self.taxonomy.ancestors(t) if t in self.taxonomy else ()   # a stale tag: none
     if tag not in value: return value
     pos, rest = value.index(tag), [t for t in value if t != tag]
-    still = {a for t in rest for a in self.taxonomy.ancestors(t)}
-    came = set(self.taxonomy.ancestors(tag))
+    still = {a for t in rest for a in up(t)}
+    came = set(up(tag))
     return [t for t in rest if not (t in came and value.index(t) > pos and t not in still)]

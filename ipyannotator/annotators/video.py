@@ -16,7 +16,8 @@ from ..mltypes import InputImage, OutputVideoBbox
 from ..media import VideoSource
 from ..canvas import box_to_canvas
 from ..tracks import MARKS, VideoTracks
-from .base import Annotations, AppSetup, ItemOrder, Task, comma_list
+from .base import Annotations, ItemOrder
+from .task import AppSetup, Task, comma_list
 from ..widgets import keep_first_option
 from .box_editor import BoxEditor, boxes_of
 from .box_drawing import class_colour, draw_overlay, _tags
@@ -256,7 +257,7 @@ def video_values(annotations:Annotations, # the phase's values: the store's, ove
                  frames:Sequence[str]) -> tuple[dict, set]: # the item ids of a video's frames
     "The values of `frames` to show, the ground truth's ids apart from the store's; and the frames from the truth."
     store, gt = annotations.store, annotations.ground_truth
-    own = {} if store is None else {f: v for f in frames if (v := store.get(f)) is not None}
+    own = {} if store is None else store.get_many(frames)     # one read for the video, not one per frame
     truth = {f: gt[f] for f in frames if f not in own and gt.get(f) is not None}
     taken, theirs = set().union(*map(_ids, own.values())), set().union(*map(_ids, truth.values()))
     clash = sorted(taken & theirs, key=lambda i: (isinstance(i, str), str(i)))
@@ -301,7 +302,7 @@ def render(self:VideoAnnotator, item:str, value):
     if img.error: self.message(img.error, error=True)
     elif copied and shown:
         self.message(f'{len(e)} boxes copied from frame {tr.source_frame(f) + 1} (dashed): any change keeps them, as do Enter and a')
-    self.loader.prefetch(self.order.source_index(self.navigator.index))
+    self.loader.prefetch_items(self.upcoming(self.loader.n_prefetch))   # the next frames of this order
 
 @patch
 def _show_frame_label(self:VideoAnnotator):
@@ -379,14 +380,11 @@ def _write(self:VideoAnnotator, frames:set):
     "Write `frames` (positions in the video) as `tracks` has them, as one store step; recount the annotated frames."
     if not frames: return
     if self._adopt: frames = set(frames) | {self.tracks.index(f) for f in self._adopt}   # the whole video to the store
-    store, gt = self.annotations.store, self.annotations.ground_truth
+    store = self.annotations.store
     items = [self.tracks.frames[f] for f in sorted(frames, key=lambda f: (f != self.frame, f))]
-    before = {it: store.get(it) for it in items}
-    changes = {it: v for it in items if (v := self.tracks.value(it)) != before[it]}
+    changes = {it: v for it in items if (v := self.tracks.value(it)) != store.get(it)}
     if changes: self.annotations.apply(changes)      # `NotSaved` if the store fails: the guard reads the tracks again
-    self._adopt = set()
-    shown = lambda it, v: (v is not None or gt.get(it) is not None) and self.order.position(it) is not None
-    self.navigator.annotated += sum(shown(it, v) - shown(it, before[it]) for it, v in changes.items())
+    self._adopt = set()                             # the count of annotated frames follows the writes (`_written`)
     self.value = self.annotations.get(self.item)
 
 # %% ../../nbs/15_video.ipynb #e644f74e

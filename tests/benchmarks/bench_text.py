@@ -29,7 +29,7 @@ from ipyannotator.storage import SQLiteStore
 
 
 def taxonomy_of(n: int, seed: int = 0) -> Taxonomy:
-    "The artificial text set's taxonomy (406 tags) for n <= 406, else n tags named from syllables, with aliases and parents."
+    "The artificial text set's taxonomy (406 tags) for n <= 406, else n tags named from syllables (aliases, parents)."
     if n <= len(TAXONOMY): return Taxonomy({t: TAXONOMY[t] for t in list(TAXONOMY)[:n]})
     rng = np.random.default_rng(seed)
     syll = ['ka', 'lo', 'mi', 'ne', 'ru', 'so', 'ta', 'vi', 'xe', 'zu', 'pa', 'de', 'bo', 'fi', 'gu', 'ho']
@@ -91,11 +91,20 @@ def step_times(n_texts: int, steps: int, folder: Path) -> tuple[list[float], flo
     times = []
     for k in range(steps):
         tag = names[k % len(names)]
-        t = time.perf_counter(); type_text(a, tag + '\n', at_once=True); type_text(a, '\n'); times.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        type_text(a, tag + '\n', at_once=True); type_text(a, '\n')
+        times.append(time.perf_counter() - t)
     assert task.store.count() == steps, f'{task.store.count()} texts tagged in {steps} steps'
     assert a.item == task.source[steps], 'each step must go on to the next text'
     task.close()
     return times, opened
+
+
+def row(size: str, what: str, times: list[float], goal: str = ''):
+    "Print a row of the table: median, p95 and max in ms (one time: the time alone)."
+    if len(times) == 1: print(f"{size} | {what:<34} | {1:>6} | {times[0]*1000:>7.1f} | {'':>7} | {'':>7} |"); return
+    m, p, x = stats(times)
+    print(f"{size} | {what:<34} | {len(times):>6} | {m:>7.3f} | {p:>7.3f} | {x:>7.2f} | {goal}")
 
 
 def stats(times):
@@ -119,12 +128,11 @@ if __name__ == '__main__':
         s, built = search_times(tax, queries)
         k = keypress_times(tax, queries)
         goal = '<= 5 ms' if n <= 400 else '<= 20 ms'
-        print(f"{len(tax):>5} tags | {'search (TagSearch.search)':<34} | {len(s):>6} | {stats(s)[0]:>7.3f} | {stats(s)[1]:>7.3f} | {stats(s)[2]:>7.2f} | {goal}")
-        print(f"{len(tax):>5} tags | {'key press in the search box':<34} | {len(k):>6} | {stats(k)[0]:>7.3f} | {stats(k)[1]:>7.3f} | {stats(k)[2]:>7.2f} | {goal}")
-        print(f"{len(tax):>5} tags | {'build the search index (once)':<34} | {1:>6} | {built*1000:>7.1f} | {'':>7} | {'':>7} |")
+        row(f'{len(tax):>5} tags', 'search (TagSearch.search)', s, goal)
+        row(f'{len(tax):>5} tags', 'key press in the search box', k, goal)
+        row(f'{len(tax):>5} tags', 'build the search index (once)', [built])
     with tempfile.TemporaryDirectory() as d:
         for n in a.texts:
             st, opened = step_times(n, a.steps, Path(d))
-            m, p, x = stats(st)
-            print(f"{n:>6} txt | {'step: tag + Enter, Enter (next)':<34} | {len(st):>6} | {m:>7.3f} | {p:>7.3f} | {x:>7.2f} | <= 5 ms, flat")
-            print(f"{n:>6} txt | {'open create (read texts, resume)':<34} | {1:>6} | {opened*1000:>7.1f} | {'':>7} | {'':>7} |")
+            row(f'{n:>6} txt', 'step: tag + Enter, Enter (next)', st, '<= 5 ms, flat')
+            row(f'{n:>6} txt', 'open create (read texts, resume)', [opened])
