@@ -4,35 +4,23 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, html, json, logging, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
+import argparse, copy, html, json, logging, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 import urllib.parse, urllib.request
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import ipywidgets as W
-from .base import Settings, Updating, default_author
+from .base import Settings, Updating, default_author, is_database_url
 from .annotators.base import AppSetup
 from .annotator import Annotator, find_task, registered_tasks, task_named
+from .accounts import (ASK_ADMIN, Team, TokenGate, add_team_command, check_name, cookie_name,
+                                   has_team, is_loopback, open_team, run_team)
+from .team_app import TeamPage, fill_pool
 
 # %% auto #0
-__all__ = ['NAME_LIMIT', 'PHASES', 'CONFIG_ENV', 'TEMPLATE', 'TEMPLATE_FILES', 'APP_SOURCE', 'check_name', 'AppConfig',
-           'annotator_for', 'plain_message', 'server_log', 'report', 'error_html', 'header_html', 'App',
-           'annotator_from_query', 'app_from_env', 'kernel_cap', 'voila_config', 'write_app', 'voila_command',
-           'UsageError', 'port_free', 'Server', 'serve', 'parse_command', 'main']
-
-# %% ../nbs/30_app.ipynb #b9720a00
-NAME_LIMIT = 100
-
-def check_name(name:str, # the name given
-               what:str='the annotator name' # what the message calls it
-              ) -> str:
-    "`name` without the spaces around it, if that is 1 to `NAME_LIMIT` printable characters; else `ValueError`."
-    if not isinstance(name, str): raise TypeError(f"{what} must be text, got {type(name).__name__}")
-    rule, text = f"give 1 to {NAME_LIMIT} printable characters", name.strip()
-    if not text: raise ValueError(f"{what} is blank: {rule}")
-    if len(text) > NAME_LIMIT: raise ValueError(f"{what} has {len(text):,} characters: {rule}")
-    bad = [c for c in text if not c.isprintable()]
-    if bad: raise ValueError(f"{what} holds the unprintable character {bad[0]!r}: {rule}")
-    return text
+__all__ = ['PHASES', 'CONFIG_ENV', 'MEMBER_SOURCE', 'TEMPLATE', 'TEMPLATE_FILES', 'APP_SOURCE', 'AppConfig', 'annotator_for',
+           'plain_message', 'server_log', 'report', 'error_html', 'header_html', 'App', 'annotator_from_query',
+           'config_from_env', 'app_from_env', 'member_app', 'kernel_cap', 'page_hook', 'voila_config', 'write_app',
+           'voila_command', 'UsageError', 'port_free', 'Server', 'serve', 'parse_command', 'main']
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
@@ -46,9 +34,17 @@ class AppConfig:
     phase:str = 'create' # `explore`, `create` or `improve`
     annotator:str|None = None # who annotates (default: the OS user; the page's `?annotator=` wins)
     project_file:str|None = None # ground truth (default: project/annotations.json)
+    store:str = 'sqlite' # where the annotations go: 'sqlite' (the project's results file) or a postgresql:// URL
+    team:bool = False # serve a team: each page opens as the member its personal link names
+    overlap:int = 1 # a team's annotators per item (`Assigner`)
+    lease:float = 600.0 # seconds a team member holds an item (renewed while their page is open)
 
     def __post_init__(self):
         if self.phase not in PHASES: raise ValueError(f"phase must be one of {PHASES}, got {self.phase!r}")
+        if self.store != 'sqlite' and not is_database_url(self.store):
+            raise ValueError(f"store must be 'sqlite' or a postgresql:// URL (--db), got {self.store!r}")
+        if isinstance(self.overlap, bool) or not isinstance(self.overlap, int) or self.overlap < 1:
+            raise ValueError(f"overlap must be a whole number of at least 1, got {self.overlap!r}")
         if not isinstance(self.options, dict): raise TypeError(f"options must be a dict, got {self.options!r}")
         if self.annotator is not None: self.annotator = check_name(self.annotator, 'the annotator name (--annotator)')
         json.dumps(self.options)   # the options travel to the kernel as JSON
@@ -69,7 +65,8 @@ def annotator_for(config:AppConfig, annotator:str|None=None, setup:AppSetup|None
                          f"not for {task.__name__}")
     image_dir = getattr(setup.input, 'image_dir', None) or 'images'
     settings = Settings(project_path=Path(config.project_path), image_dir=image_dir, project_file=config.project_file,
-                        annotator=annotator or config.annotator or default_author(), **setup.settings_options)
+                        annotator=annotator or config.annotator or default_author(), store=config.store,
+                        **setup.settings_options)
     return Annotator(setup.input, setup.output, settings)
 
 # %% ../nbs/30_app.ipynb #eb7ed415
@@ -154,17 +151,37 @@ def annotator_from_query(query:str|None) -> str|None:
     values = urllib.parse.parse_qs(query or '', keep_blank_values=True).get('annotator')
     return check_name(values[0], 'the name in the address (?annotator=)') if values else None
 
+def config_from_env() -> AppConfig:
+    "The `AppConfig` in the file `IPYANNOTATOR_APP_CONFIG` names."
+    path = os.environ.get(CONFIG_ENV)
+    if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `serve`")
+    return AppConfig(**json.loads(Path(path).read_text()))
+
 def app_from_env() -> W.Widget:
     "The app of the config in `IPYANNOTATOR_APP_CONFIG` for the page's `?annotator=`, or a plain message of a failure."
     root = None
     try:
-        path = os.environ.get(CONFIG_ENV)
-        if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `serve`")
-        config = AppConfig(**json.loads(Path(path).read_text()))
+        config = config_from_env()
+        if config.team: raise RuntimeError(ASK_ADMIN)   # a team's pages open through `member_app`
         root, name = config.project_path, annotator_from_query(os.environ.get('QUERY_STRING'))
         setup = config.setup()
         return App(annotator_for(config, name, setup), config.phase, setup.phase_options)
     except Exception as e: return W.HTML(error_html(report(e, 'opening the app', root)))
+
+# %% ../nbs/30_app.ipynb #a4b541a0
+MEMBER_SOURCE = "from ipyannotator.app import member_app\nmember_app({name!r})"
+
+def member_app(name:str) -> W.Widget:
+    "The page of the team member `name` (named by the server from their token), or a plain message of a failure."
+    root = None
+    try:
+        config = config_from_env()
+        root, setup = config.project_path, config.setup()
+        annotator = annotator_for(config, name, setup)
+        with Team(annotator.task.store) as team: member = team.member(name)
+        if member is None: return W.HTML(f'<p class="ipyannotator-ask">{html.escape(ASK_ADMIN)}</p>')
+        return TeamPage(annotator, member.role, setup.phase_options, config.overlap, config.lease)
+    except Exception as e: return W.HTML(error_html(report(e, 'opening the page of a team member', root)))
 
 # %% ../nbs/30_app.ipynb #54c58388
 TEMPLATE = 'ipyannotator'
@@ -199,16 +216,35 @@ def kernel_cap(max_kernels:int):
                             reason='The server is full')
     return hook
 
+# %% ../nbs/30_app.ipynb #4c998deb
+def page_hook(max_kernels:int, # the most pages served at once
+              project:str, # the project folder
+              db:str|None=None): # the project's PostgreSQL URL, if its annotations are kept there
+    "A Voila `prelaunch_hook` for a team: the member's token, then the kernel cap; the page opens as the member."
+    cap = kernel_cap(max_kernels)
+    gate = TokenGate(lambda: open_team(project, db, retry_for=3), cookie_name(project, db))
+    def hook(request, notebook=None, cwd=None):
+        member = gate(request)
+        cap(request, notebook, cwd)
+        page = copy.deepcopy(notebook)
+        page.cells[0].source = MEMBER_SOURCE.format(name=member.name)
+        return page
+    return hook
+
 # %% ../nbs/30_app.ipynb #974ea1be
 def voila_config(max_kernels:int=10, # the most pages served at once (one kernel each)
-                 idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+                 idle_timeout:int=300, # seconds after which the kernel of a closed page ends
+                 team:tuple|None=None, # (project folder, PostgreSQL URL or None) of a team's server
+                 hosts:list|tuple=() # Host names served besides loopback and localhost (a team's)
                 ) -> str:
     "The text of the Voila config file (`voila.py`) of the app's server."
-    return f"""from ipyannotator.app import TEMPLATE, kernel_cap
+    hook = f'page_hook({max_kernels}, {team[0]!r}, {team[1]!r})' if team else f'kernel_cap({max_kernels})'
+    names = f"from ipyannotator.accounts import allow_hosts\nallow_hosts({list(hosts)!r})\n" if hosts else ''
+    return names + f"""from ipyannotator.app import TEMPLATE, kernel_cap, page_hook
 c.VoilaConfiguration.template = TEMPLATE
 c.VoilaConfiguration.show_tracebacks = False
 c.VoilaConfiguration.extension_denylist = ['@jupyter-notebook/lab-extension']
-c.VoilaConfiguration.prelaunch_hook = kernel_cap({max_kernels})
+c.VoilaConfiguration.prelaunch_hook = {hook}
 c.Voila.port_retries = 0
 c.Voila.tornado_settings = {{'allow_remote_access': False}}
 c.MappingKernelManager.cull_idle_timeout = {idle_timeout}
@@ -222,17 +258,20 @@ APP_SOURCE = "from ipyannotator.app import app_from_env\napp_from_env()"
 def write_app(folder:Path, # the server's folder
               config:AppConfig, # what the app serves
               max_kernels:int=10, # the most pages served at once
-              idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+              idle_timeout:int=300, # seconds after which the kernel of a closed page ends
+              hosts:list|tuple=() # Host names served besides loopback and localhost (a team's)
              ) -> Path:
     "Write the app notebook, its config, Voila's config and the page template into `folder`; return the notebook."
     folder.mkdir(parents=True, exist_ok=True)
     (folder/'config.json').write_text(json.dumps(asdict(config), indent=1))
     (folder/'config').mkdir(exist_ok=True)   # not beside the notebook: `python -m voila` would import it
-    (folder/'config'/'voila.py').write_text(voila_config(max_kernels, idle_timeout))
+    team = (config.project_path, None if config.store == 'sqlite' else config.store) if config.team else None
+    (folder/'config'/'voila.py').write_text(voila_config(max_kernels, idle_timeout, team, hosts))
     template = folder/'jupyter'/'voila'/'templates'/TEMPLATE   # `jupyter` goes first on the server's JUPYTER_PATH
     template.mkdir(parents=True, exist_ok=True)
     for name, text in TEMPLATE_FILES.items(): (template/name).write_text(text)
-    cell = {'cell_type': 'code', 'execution_count': None, 'metadata': {}, 'outputs': [], 'source': APP_SOURCE}
+    cell = {'cell_type': 'code', 'execution_count': None, 'id': 'app', 'metadata': {}, 'outputs': [],
+            'source': APP_SOURCE}
     nb = {'cells': [cell],
           'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
           'nbformat': 4, 'nbformat_minor': 5}
@@ -240,9 +279,9 @@ def write_app(folder:Path, # the server's folder
     path.write_text(json.dumps(nb))
     return path
 
-def voila_command(notebook:Path, port:int=8866) -> list[str]:
-    "The command line serving `notebook` with Voila on 127.0.0.1:`port`, configured by the `config/voila.py` beside it."
-    return [sys.executable, '-m', 'voila', str(notebook), '--no-browser', f'--port={port}', '--Voila.ip=127.0.0.1',
+def voila_command(notebook:Path, port:int=8866, host:str='127.0.0.1') -> list[str]:
+    "The command line serving `notebook` with Voila on `host`:`port`, configured by the `config/voila.py` beside it."
+    return [sys.executable, '-m', 'voila', str(notebook), '--no-browser', f'--port={port}', f'--Voila.ip={host}',
             f'--Voila.config_file_paths={notebook.parent/"config"}']
 
 # %% ../nbs/30_app.ipynb #901d5590
@@ -286,24 +325,28 @@ class Server:
 
 # %% ../nbs/30_app.ipynb #de6aa6f8
 def serve(config:AppConfig, # what the app serves
-          port:int=8866, # the port on 127.0.0.1
+          port:int=8866, # the port
           env:dict|None=None, # more environment for the server
           max_kernels:int=10, # the most pages served at once
-          idle_timeout:int=300 # seconds after which the kernel of a closed page ends
+          idle_timeout:int=300, # seconds after which the kernel of a closed page ends
+          host:str='127.0.0.1', # the address the server listens on (another than loopback: a team's server only)
+          hosts:list|tuple=() # Host names served besides loopback and localhost (`host` is one)
          ) -> Server:
-    "Start Voila serving the app of `config` on http://127.0.0.1:`port`; `UsageError` at once if the port is taken."
-    if not port_free(port):
-        raise UsageError(f"port {port} on 127.0.0.1 is in use (another server?): "
+    "Start Voila serving the app of `config` on http://`host`:`port`; `UsageError` at once if the port is taken."
+    if not port_free(port, host):
+        raise UsageError(f"port {port} on {host} is in use (another server?): "
                          "pass --port with another number, or stop that server")
+    if not is_loopback(host): hosts = [*([] if host in ('0.0.0.0', '::') else [host]), *hosts]
     folder = Path(tempfile.mkdtemp(prefix='ipyannotator-app-'))
     try:
-        notebook = write_app(folder, config, max_kernels, idle_timeout)
+        notebook = write_app(folder, config, max_kernels, idle_timeout, hosts)
         base, join = {**os.environ, **(env or {})}, lambda *ps: os.pathsep.join(p for p in ps if p)
         # the kernel runs in `folder`: it imports a task of the user's module from where the command was started
         env = {**base, CONFIG_ENV: str(folder/'config.json'), 'PYTHONPATH': join(os.getcwd(), base.get('PYTHONPATH')),
                'JUPYTER_PATH': join(str(folder/'jupyter'), base.get('JUPYTER_PATH'))}
-        process = subprocess.Popen(voila_command(notebook, port), cwd=folder, env=env)
-        return Server(process, folder, f'http://127.0.0.1:{port}/')
+        process = subprocess.Popen(voila_command(notebook, port, host), cwd=folder, env=env)
+        shown = '127.0.0.1' if host in ('0.0.0.0', '::') else f'[{host}]' if ':' in host else host
+        return Server(process, folder, f'http://{shown}:{port}/')
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -324,7 +367,7 @@ def _count(text:str) -> int:
 
 def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
     "The command's parser, and for each task the option names (`dest`s) its group added."
-    p = argparse.ArgumentParser(prog='ipyannotator', description='Serve the ipyannotator app with Voila on 127.0.0.1.')
+    p = argparse.ArgumentParser(prog='ipyannotator', description='Serve the ipyannotator app with Voila.')
     sub = p.add_subparsers(dest='command', required=True)
     tasks = dict(registered_tasks())
     if extra_task and extra_task not in tasks:   # a task given by its path: one group, under the path
@@ -337,6 +380,14 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
     serve.add_argument('project', help='project folder (holding the image folder)')
     serve.add_argument('--image-dir', default='images', help='folder of the items, in the project (default: images)')
     serve.add_argument('--ground-truth', help='annotations shown by explore (default: PROJECT/annotations.json)')
+    team = serve.add_argument_group('a team (see `ipyannotator team --help`)')
+    team.add_argument('--db', help='keep the annotations in a PostgreSQL project: postgresql://user@host/db?schema=x')
+    team.add_argument('--host', default='127.0.0.1', help='the address served (default 127.0.0.1; other: a team only)')
+    team.add_argument('--allow-host', action='append', default=[], metavar='NAME',
+                      help='a Host name served besides --host and localhost, e.g. a proxy\'s in front (repeat)')
+    team.add_argument('--overlap', type=_count, default=1, help="a team's annotators per item (default: 1)")
+    team.add_argument('--lease', type=_count, default=600, help='seconds a member holds an item (default: 600)')
+    add_team_command(sub)
     dests = {}
     for name, task in sorted(tasks.items()):
         group = serve.add_argument_group(f'--task {name}', (task.__doc__ or '').strip())
@@ -348,7 +399,7 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
         q.add_argument('--task', help=f"the task: {', '.join(sorted(tasks))}, or module:Class for your own "
                                        "(default: from the options, else labels)")
         q.add_argument('--phase', default='create', choices=PHASES, help='phase shown first (default: create)')
-        q.add_argument('--port', type=int, default=8866, help='port on 127.0.0.1 (default: 8866)')
+        q.add_argument('--port', type=int, default=8866, help='port (default: 8866)')
         q.add_argument('--annotator', help='who annotates, 1 to 100 printable characters '
                                            '(default: the OS user; a page can say ?annotator=NAME)')
         q.add_argument('--max-kernels', type=_count, default=10,
@@ -359,14 +410,15 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
     return p, dests
 
 # %% ../nbs/30_app.ipynb #a03ff8da
-def parse_command(argv:list[str]|None=None) -> tuple[argparse.Namespace, AppConfig]:
-    "The parsed command line `argv` and the `AppConfig` it asks for; `UsageError` saying what to change."
+def parse_command(argv:list[str]|None=None) -> tuple[argparse.Namespace, AppConfig|None]:
+    "The parsed command line `argv` and the `AppConfig` it asks for (`None`: `team`); `UsageError` saying what to do."
     argv = sys.argv[1:] if argv is None else list(argv)
     extra = _task_option(argv)
     if extra and ':' in extra and os.getcwd() not in sys.path: sys.path.insert(0, os.getcwd())  # as `python -m` would
     try: parser, dests = _parser(extra if extra and ':' in extra else None)
     except ValueError as e: raise UsageError(str(e)) from None
     args = parser.parse_args(argv)
+    if args.command == 'team': return args, None
     if args.annotator is not None:
         try: args.annotator = check_name(args.annotator, 'the annotator name (--annotator)')
         except ValueError as e: raise UsageError(str(e)) from None
@@ -391,8 +443,16 @@ def _serve_config(args, dests:dict) -> AppConfig:
     task = _chosen_task(args, dests)
     options = {d: getattr(args, d) for d in dests.get(task, []) if getattr(args, d, None) is not None}
     options['image_dir'] = args.image_dir
+    if args.db is not None and not is_database_url(args.db):
+        raise UsageError(f"--db must be a PostgreSQL URL, postgresql://user@host:port/database, got {args.db!r}")
+    try: team = has_team(project, args.db)
+    except (ImportError, OSError, ValueError) as e: raise UsageError(f"cannot read the team: {e}") from None
+    if not team and (not is_loopback(args.host) or args.allow_host):
+        raise UsageError(f"serving on {args.host} (or for other Host names) needs a team, or anyone who reaches it "
+                         "could annotate under any name: add members with `ipyannotator team add NAME PROJECT`")
     config = AppConfig(str(project.resolve()), task, options, args.phase, args.annotator,
-                       str(Path(args.ground_truth).resolve()) if args.ground_truth else None)
+                       str(Path(args.ground_truth).resolve()) if args.ground_truth else None,
+                       args.db or 'sqlite', team, args.overlap, float(args.lease))
     try: setup = config.setup()
     except (TypeError, ValueError) as e: raise UsageError(str(e)) from None
     image_dir = project/getattr(setup.input, 'image_dir', args.image_dir)
@@ -410,15 +470,28 @@ def _demo_config(args) -> AppConfig:
 # %% ../nbs/30_app.ipynb #bf294351
 def _exit(*_): sys.exit(0)
 
+def _team(args, config:AppConfig) -> str:
+    "Fill the work pool of a team's project; what to say about it."
+    status = fill_pool(annotator_for(config, 'ipyannotator'), config.overlap)
+    with open_team(config.project_path, args.db) as team: n = len(team.members())
+    return (f'a team of {n}; work pool: {status["items"]:,} items, {status["open"]:,} with room for more answers '
+            f'(overlap {config.overlap})')
+
 def main(argv:list[str]|None=None):
     "Entry point of the `ipyannotator` command."
     start = time.monotonic()
-    try: args, config = parse_command(argv)
-    except (UsageError, FileNotFoundError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
+    try:
+        args, config = parse_command(argv)
+        if config is None: print(run_team(args)); return
+    except (UsageError, OSError, ValueError, ImportError) as e: sys.exit(f'ipyannotator: {e}')
     print(f'ipyannotator: project {config.project_path}, task {config.task}, phase {config.phase}', flush=True)
-    if args.no_serve: print(f'ipyannotator: would serve on http://127.0.0.1:{args.port}/'); return
-    try: server = serve(config, args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout)
-    except UsageError as e: sys.exit(f'ipyannotator: {e}')
+    host = getattr(args, 'host', '127.0.0.1')
+    if args.no_serve: print(f'ipyannotator: would serve on http://{host}:{args.port}/'); return
+    try:
+        if config.team: print(f'ipyannotator: {_team(args, config)}', flush=True)
+        server = serve(config, args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout, host=host,
+                       hosts=getattr(args, 'allow_host', []))
+    except (UsageError, OSError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
     stops = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)) if s]
     for s in stops[1:]: signal.signal(s, _exit)   # a terminated command stops its server too
     try:

@@ -129,3 +129,27 @@ def browser(tmp_path):
 def browser_page(browser):
     "A page of a fresh headless Chromium."
     return browser.new_page()
+
+
+def team_project(root: Path, n: int = 12, name: str = 'proj') -> Path:
+    "A project of `n` small distinct images in `root/name/images`."
+    from PIL import Image, ImageDraw
+    images = root/name/'images'
+    images.mkdir(parents=True)
+    for i in range(n):
+        im = Image.new('RGB', (96, 72), (20 * (i % 12), 90 + 10 * (i % 5), 160))
+        ImageDraw.Draw(im).ellipse([10 + i % 30, 10, 60 + i % 30, 60], fill=(240, 200, 40))
+        im.save(images/f'im{i:03d}.png')
+    return root/name
+
+
+def team_add(project: Path, name: str, *options: str) -> str:
+    "Add `name` to the project's team with the `ipyannotator team add` command; their personal link."
+    out = subprocess.run([COMMAND, 'team', 'add', name, str(project), *options], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
+def server_config(served: 'Served') -> Path:
+    "The config.json of the app a `Served` command serves (what its kernels read)."
+    return next(served.tmpdir.glob('ipyannotator-app-*/config.json'))

@@ -121,14 +121,7 @@ def poke(page, task: str, phase: str):
 SHAPES = ['polygons', 'masks', 'keypoints']
 KNOWN = ['labels', 'boxes', 'grid', 'video', 'text', *SHAPES]   # the tasks `hostile_project` makes projects for
 TASKS = KNOWN + sorted(set(registered_tasks()) - set(KNOWN))
-# task -> where it leaks, for the tasks whose annotator notebooks still put markup into the page (remove once fixed)
-LEAKS = {'video': "nbs/15_video.ipynb (cell 9a787e52, VideoAnnotator._show_frame_label; annotators/video.py): "
-                  "the video's folder name goes into frame_label unescaped, f' of <code>{self.video}</code>': "
-                  "use html.escape(self.video)"}
-
-
-@pytest.mark.parametrize('task', [pytest.param(t, marks=pytest.mark.xfail(reason=LEAKS[t], strict=False))
-                                  if t in LEAKS else t for t in TASKS])
+@pytest.mark.parametrize('task', TASKS)
 def test_hostile_strings_never_run_in_any_task_or_phase(app_server, browser_page, tmp_path, task):
     if task not in registered_tasks(): pytest.skip(f'no {task!r} task is registered yet')
     if task not in KNOWN: pytest.skip(f'no hostile project for the task {task!r}: add one to hostile_project')

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/15_video.ipynb #2b2d2176
 from __future__ import annotations
-import json
+import html, json
 from pathlib import Path
 from typing import Sequence
 import numpy as np
@@ -308,7 +308,7 @@ def render(self:VideoAnnotator, item:str, value):
 def _show_frame_label(self:VideoAnnotator):
     tr, e = self.tracks, self.editor
     n_derived = sum(e.derived)
-    video = f' of <code>{self.video}</code>' if self.video else ''
+    video = f' of <code>{html.escape(self.video)}</code>' if self.video else ''
     self.frame_label.value = (f'frame <b>{self.frame + 1}</b> / {len(tr)}{video} · {len(e)} objects'
                               + (f' ({n_derived} interpolated)' if n_derived else ''))
 
