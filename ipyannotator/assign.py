@@ -305,11 +305,14 @@ def greedy(self:Assigner, skills:dict[str, float], # estimated skill of each ann
 # %% ../nbs/26_assign.ipynb #a21c51dc
 @patch
 def follow(self:Assigner, labeler, # an `OnlineLabeler` over the task's items, updated with the answers so far
-           extra:int=1) -> dict[str, int]: # more answers an unsettled item may take before the labeler is asked again
+           extra:int=1, # more answers an unsettled item may take before the labeler is asked again
+           uncounted:dict[str, int]|None=None) -> dict[str, int]: # per item, answers the labeler left out that hold a place
     "Make the pool follow `labeler`: settled items closed, unsettled ones riskiest first; counts of each."
-    risk, n, settled = labeler.risk(), labeler.n_labels, labeler.settled()
-    plan = {item: (0 if settled[i] or n[i] >= labeler.max_labels else int(min(n[i] + extra, labeler.max_labels)), float(risk[i]))
-            for i, item in enumerate(labeler.items)}
+    risk, n, settled, uncounted = labeler.risk(), labeler.n_labels, labeler.settled(), uncounted or {}
+    def wanted(i, item):
+        if settled[i] or n[i] >= labeler.max_labels: return 0
+        return int(min(n[i] + extra, labeler.max_labels)) + uncounted.get(item, 0)
+    plan = {item: (wanted(i, item), float(risk[i])) for i, item in enumerate(labeler.items)}
     if labeler.max_per_worker is not None: self.cap = labeler.max_per_worker
     self.set_plan(plan)
     self._db.write(lambda tx: _sync(tx, self.task, 'pos >= ?', (0,)))

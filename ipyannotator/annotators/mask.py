@@ -4,9 +4,7 @@
 
 # %% ../../nbs/18g_mask.ipynb #9723ec21
 from __future__ import annotations
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Sequence
 import numpy as np
 import ipywidgets as W
@@ -16,13 +14,11 @@ from ..base import AnnotatorStep
 from ..mltypes import InputImage, Output, _check_classes
 from ..canvas import Transform
 from .base import Annotations, ItemOrder
-from .task import AppSetup, Task, comma_list
-from .improve import ClassFilter, items_with_classes
-from .box_drawing import PALETTE, class_colour
+from .box_drawing import class_colour
 from .shape_geometry import (flood, mask_to_polygons, paint_stroke, polygons_to_mask, rle_decode,
                                                     rle_encode, _rle_counts)
 from .polygon_editor import polygons_of, value_of
-from .shape_annotator import ShapeAnnotator, ShapeImprove, register_task, shape_keymap
+from .shape_annotator import ShapeAnnotator, ShapeTask, register_task, shape_keymap
 
 # %% auto #0
 __all__ = ['MASK_KEYS', 'OutputMask', 'masks_to_polygons', 'polygons_to_masks', 'MaskEditor', 'overlay', 'MaskAnnotator',
@@ -479,53 +475,11 @@ def draw_mask_crop(d, to_crop, value:dict, i:int, colour:str):
     for outer, holes in mask_to_polygons(rle_decode(value['masks'][i]['rle']), 1.0):
         for ring in [outer, *holes]: d.polygon([to_crop(x, y) for x, y in ring], outline=colour, width=2)
 
-class MaskTask(Task):
+class MaskTask(ShapeTask):
     "Masks on images: `explore` the ground truth, `create` masks (brush, fill, clicks), `improve` them class by class."
-    name = 'masks'
+    name, annotator_class, output_class, crop = 'masks', MaskAnnotator, OutputMask, draw_mask_crop
+    option, option_help = 'masks', 'comma-separated mask classes: paint masks, or grow them by clicks'
 
-    def annotator(self, order:ItemOrder, annotations:Annotations, step:AnnotatorStep) -> MaskAnnotator:
-        "The mask annotator of a phase."
-        return MaskAnnotator(order, self.input, self.output, annotations, step)
-
-    def explore(self, classes:Sequence[str]|None=None): # show the items with masks of these classes only
-        "Browse the ground-truth masks, read-only, optionally the items with masks of some classes."
-        gt = self.ground_truth()
-        shown = list(classes) if classes else list(self.output.classes)
-        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output) if classes else None)
-        a = self.annotator(order, Annotations(ground_truth=gt), AnnotatorStep.EXPLORE)
-        a.class_filter = ClassFilter(a, gt, shown)
-        a.children = [a.class_filter, *a.children]
-        a.start()
-        return a
-
-    def improve(self, items:Sequence[str]|None=None): # review the masks of these items only; default all
-        "Review the masks class by class, fix the wrong ones."
-        return ShapeImprove(self.source, self.output, Annotations(self.store, self.ground_truth()),
-                            lambda order, ann: self.annotator(order, ann, AnnotatorStep.IMPROVE), draw_mask_crop,
-                            n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols, items=items)
-
-# %% ../../nbs/18g_mask.ipynb #f0b43ad7
-@patch(cls_method=True)
-def app_arguments(cls:MaskTask, parser):
-    "Options of `ipyannotator serve --task masks`."
-    parser.add_argument('--masks', help='comma-separated mask classes: paint masks, or grow them by clicks')
-
-@patch(cls_method=True)
-def from_app(cls:MaskTask, project:Path, options:dict) -> AppSetup:
-    "Masks of the classes in `masks` on 640 x 480 images."
-    classes = comma_list(options.get('masks'))
-    if not classes: raise ValueError("masks need their classes: pass --masks car,person")
-    return AppSetup(InputImage(options.get('image_dir') or 'images', 640, 480), OutputMask(classes))
-
-@patch(cls_method=True)
-def app_demo(cls:MaskTask, folder:Path) -> tuple[Path, dict]:
-    "The artificial detection set, with the masks of its shapes for explore."
-    from ipyannotator.datasets import DS, MANIFEST, get_settings
-    from ipyannotator.annotators.shape_data import write_truth
-    s = get_settings(DS.ARTIFICIAL_DETECTION, Path(folder))
-    classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
-    truth = write_truth(s.project_path, 'masks')
-    return s.project_path, {'masks': ','.join(classes), 'image_dir': s.image_dir, 'ground_truth': str(truth.resolve())}
 
 # %% ../../nbs/18g_mask.ipynb #09c58f12
 register_task(InputImage, OutputMask, MaskTask)

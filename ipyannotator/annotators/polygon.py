@@ -4,23 +4,17 @@
 
 # %% ../../nbs/18e_polygon.ipynb #af168631
 from __future__ import annotations
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 import numpy as np
-import ipywidgets as W
 from fastcore.basics import patch
 from ..base import AnnotatorStep
 from ..mltypes import InputImage, Output, _check_classes
-from ..canvas import box_to_canvas
 from .base import Annotations, ItemOrder
-from .task import AppSetup, Task, comma_list
-from .improve import ClassFilter, items_with_classes
 from .box_drawing import class_colour
-from .shape_geometry import as_ring, inside_rings, rings_bbox
-from .polygon_editor import PolygonEditor, polygons_of, value_of
-from .shape_annotator import ShapeAnnotator, ShapeImprove, register_task, shape_keymap
+from .shape_geometry import as_ring, rings_bbox
+from .polygon_editor import PolygonEditor, polygons_of
+from .shape_annotator import ShapeAnnotator, ShapeTask, register_task, shape_keymap
 
 # %% auto #0
 __all__ = ['POLYGON_KEYS', 'NUDGES', 'OutputPolygon', 'draw_polygons', 'draw_polygon_overlay', 'PolygonAnnotator',
@@ -319,54 +313,11 @@ def draw_polygon_crop(d, to_crop, value:dict, i:int, colour:str):
     for ring in [p['points'], *(p.get('holes') or [])]:
         d.polygon([to_crop(x, y) for x, y in ring], outline=colour, width=2)
 
-class PolygonTask(Task):
+class PolygonTask(ShapeTask):
     "Polygons on images: `explore` the ground truth, `create` polygons, `improve` them class by class."
-    name = 'polygons'
+    name, annotator_class, output_class, crop = 'polygons', PolygonAnnotator, OutputPolygon, draw_polygon_crop
+    option, option_help = 'polygons', 'comma-separated polygon classes: draw polygons'
 
-    def annotator(self, order:ItemOrder, annotations:Annotations, step:AnnotatorStep) -> PolygonAnnotator:
-        "The polygon annotator of a phase."
-        return PolygonAnnotator(order, self.input, self.output, annotations, step)
-
-    def explore(self, classes:Sequence[str]|None=None): # show the items with polygons of these classes only
-        "Browse the ground-truth polygons, read-only, optionally the items with polygons of some classes."
-        gt = self.ground_truth()
-        shown = list(classes) if classes else list(self.output.classes)
-        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output) if classes else None)
-        a = self.annotator(order, Annotations(ground_truth=gt), AnnotatorStep.EXPLORE)
-        a.class_filter = ClassFilter(a, gt, shown)
-        a.children = [a.class_filter, *a.children]
-        a.start()
-        return a
-
-    def improve(self, items:Sequence[str]|None=None): # review the polygons of these items only; default all
-        "Review the polygons class by class, fix the wrong ones."
-        return ShapeImprove(self.source, self.output, Annotations(self.store, self.ground_truth()),
-                            lambda order, ann: self.annotator(order, ann, AnnotatorStep.IMPROVE), draw_polygon_crop,
-                            n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols, items=items)
-
-# %% ../../nbs/18e_polygon.ipynb #fa36789a
-@patch(cls_method=True)
-def app_arguments(cls:PolygonTask, parser):
-    "Options of `ipyannotator serve --task polygons`."
-    parser.add_argument('--polygons', help='comma-separated polygon classes: draw polygons')
-
-@patch(cls_method=True)
-def from_app(cls:PolygonTask, project:Path, options:dict) -> AppSetup:
-    "Polygons of the classes in `polygons` on 640 x 480 images."
-    classes = comma_list(options.get('polygons'))
-    if not classes: raise ValueError("polygons need their classes: pass --polygons car,person")
-    return AppSetup(InputImage(options.get('image_dir') or 'images', 640, 480), OutputPolygon(classes))
-
-@patch(cls_method=True)
-def app_demo(cls:PolygonTask, folder:Path) -> tuple[Path, dict]:
-    "The artificial detection set, with its shapes outlined as polygons for explore."
-    from ipyannotator.datasets import DS, MANIFEST, get_settings
-    from ipyannotator.annotators.shape_data import write_truth
-    s = get_settings(DS.ARTIFICIAL_DETECTION, Path(folder))
-    classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
-    truth = write_truth(s.project_path, 'polygons')
-    return s.project_path, {'polygons': ','.join(classes), 'image_dir': s.image_dir,
-                            'ground_truth': str(truth.resolve())}
 
 # %% ../../nbs/18e_polygon.ipynb #69463317
 register_task(InputImage, OutputPolygon, PolygonTask)

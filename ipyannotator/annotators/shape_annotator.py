@@ -6,6 +6,8 @@
 from __future__ import annotations
 import html, importlib, io, math, sys
 from collections import OrderedDict
+import json
+from pathlib import Path
 from typing import Callable, Sequence
 import ipywidgets as W
 from ipywidgets import Layout
@@ -19,12 +21,13 @@ from ..canvas import ImageCanvas
 from ..keys import KeyMap
 from ..widgets import LabelPicker
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
-from .improve import ImproveBase
-from .box_drawing import PALETTE, class_colour
+from .improve import ClassFilter, ImproveBase, items_with_classes
+from .task import AppSetup, Task, comma_list
+from .box_drawing import class_colour
 from .bbox import crop_region
 
 # %% auto #0
-__all__ = ['SHAPE_KEYS', 'shape_keymap', 'ShapeAnnotator', 'shape_crop', 'ShapeImprove', 'register_task']
+__all__ = ['SHAPE_KEYS', 'shape_keymap', 'ShapeAnnotator', 'shape_crop', 'ShapeImprove', 'register_task', 'ShapeTask']
 
 # %% ../../nbs/18d_shape_annotator.ipynb #1e12ecc2
 SHAPE_KEYS = {
@@ -419,3 +422,56 @@ def register_task(input_type:type, output_type:type, task:type) -> bool:
     if partial is not None and not hasattr(partial, 'Annotator'): return False    # it registers its tasks itself
     importlib.import_module('ipyannotator.annotator').register(input_type, output_type, task)
     return True
+
+# %% ../../nbs/18d_shape_annotator.ipynb #2d9c8a9b
+class ShapeTask(Task):
+    "A task of shapes with classes on images: explore with a class filter, improve by class, one option of classes."
+    annotator_class:type = ShapeAnnotator # its annotator, `annotator_class(order, input, output, annotations, step)`
+    output_class:type = Output # its output, `output_class(classes)`
+    option:str = '' # the option of `ipyannotator serve` that gives the classes, named after the shapes ('polygons')
+    option_help:str = '' # what the option does, for `--help`
+    crop:Callable|None = None # `crop(draw, to_crop, value, i, colour)` outlines shape `i` of `value` on a thumbnail
+
+    def annotator(self, order:ItemOrder, annotations:Annotations, step:AnnotatorStep) -> ShapeAnnotator:
+        "The annotator of a phase."
+        return self.annotator_class(order, self.input, self.output, annotations, step)
+
+    def explore(self, classes:Sequence[str]|None=None): # show the items with shapes of these classes only
+        "Browse the ground truth, read-only, optionally the items with shapes of some classes."
+        gt = self.ground_truth()
+        shown = list(classes) if classes else list(self.output.classes)
+        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output) if classes else None)
+        a = self.annotator(order, Annotations(ground_truth=gt), AnnotatorStep.EXPLORE)
+        a.class_filter = ClassFilter(a, gt, shown)
+        a.children = [a.class_filter, *a.children]
+        a.start()
+        return a
+
+    def improve(self, items:Sequence[str]|None=None): # review the shapes of these items only; default all
+        "Review the shapes class by class, fix the wrong ones."
+        return ShapeImprove(self.source, self.output, Annotations(self.store, self.ground_truth()),
+                            lambda order, ann: self.annotator(order, ann, AnnotatorStep.IMPROVE), type(self).crop,
+                            n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols, items=items)
+
+# %% ../../nbs/18d_shape_annotator.ipynb #428df8e5
+@patch(cls_method=True)
+def app_arguments(cls:ShapeTask, parser):
+    "The task's option of `ipyannotator serve`: its classes."
+    parser.add_argument(f'--{cls.option}', help=cls.option_help)
+
+@patch(cls_method=True)
+def from_app(cls:ShapeTask, project:Path, options:dict) -> AppSetup:
+    "Shapes of the classes in the task's option, on 640 x 480 images."
+    classes = comma_list(options.get(cls.option))
+    if not classes: raise ValueError(f"{cls.option} need their classes: pass --{cls.option} car,person")
+    return AppSetup(InputImage(options.get('image_dir') or 'images', 640, 480), cls.output_class(classes))
+
+@patch(cls_method=True)
+def app_demo(cls:ShapeTask, folder:Path) -> tuple[Path, dict]:
+    "The artificial detection set, with its shapes as the task's ground truth for explore."
+    from ipyannotator.datasets import DS, MANIFEST, get_settings
+    from ipyannotator.annotators.shape_data import write_truth
+    s = get_settings(DS.ARTIFICIAL_DETECTION, Path(folder))
+    classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
+    truth = write_truth(s.project_path, cls.option)
+    return s.project_path, {cls.option: ','.join(classes), 'image_dir': s.image_dir, 'ground_truth': str(truth.resolve())}
