@@ -4,178 +4,23 @@
 
 # %% ../nbs/27_export.ipynb #930d8a09
 from __future__ import annotations
-import json, math, os, re
+import json, os, re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any
-from PIL import Image
 from .base import atomic_write, item_id
-from .mltypes import BboxCoordinate, BboxVideoCoordinate
-from .storage import AnnotationFileError, Store
-from .media import FolderSource, ImageLoadError
+from .mltypes import BboxCoordinate
+from .storage import Store
+from .media import FolderSource
 from .coco_shapes import (SHAPE_KINDS, keypoint_annotation, keypoints_from_coco, mask_annotation,
                                       mask_from_coco, polygon_annotation, polygons_from_coco, shape_kind)
+from .export_base import (image_size, _annotations, _boxes, _class_index, _file_error, _fmt, _hidden, _is_number,
+                                      _num, _out_paths, _parse_num, _read_text, _short, _size_getter, _tidy, _write_files)
+from .export_tracks import MOT_COLUMNS, import_mot, read_mot, to_mot, write_mot
 
 # %% auto #0
-__all__ = ['MOT_COLUMNS', 'image_size', 'to_coco', 'write_coco', 'from_coco', 'import_coco', 'write_voc', 'read_voc',
-           'import_voc', 'write_yolo', 'read_yolo', 'import_yolo', 'to_mot', 'write_mot', 'read_mot', 'import_mot']
-
-# %% ../nbs/27_export.ipynb #0cbb8bde
-def _annotations(annotations) -> dict[str, Any]:
-    "The {item: value} of `annotations` (a dict, or a `Store`: its default author's values), unannotated items left out."
-    if isinstance(annotations, Store): return dict(annotations.items())
-    if not isinstance(annotations, Mapping):
-        raise TypeError(f"annotations must be a dict {{item id: box annotation}} or a Store, got {type(annotations).__name__}")
-    bad = [k for k in annotations if not isinstance(k, str) or not k]
-    if bad: raise ValueError(f"item ids must be non-empty str (paths relative to the image folder), got {bad[0]!r}")
-    return {k: v for k, v in annotations.items() if v is not None}
-
-# %% ../nbs/27_export.ipynb #5afd8018
-def _class_index(classes) -> dict[str, int]:
-    "The position of each name in `classes`, a list of distinct non-empty names."
-    if isinstance(classes, (str, Mapping)) or not isinstance(classes, Iterable):
-        raise TypeError(f"classes must be a list of class names, got {classes!r}")
-    classes = list(classes)
-    if not classes: raise ValueError("classes must name at least one class, got an empty list")
-    bad = [c for c in classes if not isinstance(c, str) or not c]
-    if bad: raise ValueError(f"class names must be non-empty str, got {bad[0]!r}")
-    dups = sorted({c for c in classes if classes.count(c) > 1})
-    if dups: raise ValueError(f"classes must not repeat a name, got {dups} more than once")
-    return {c: i for i, c in enumerate(classes)}
-
-# %% ../nbs/27_export.ipynb #08452f3e
-def _short(v, n:int=80) -> str:
-    r = repr(v)
-    return r if len(r) <= n else r[:n] + '...'
-
-def _boxes(item:str, value, classes:Mapping|None, video:bool=False) -> list[tuple[BboxCoordinate, str]]:
-    "The (box, class) pairs of the box annotation `value` of `item`: one class per box, from `classes` when given."
-    shape = next((k for k in SHAPE_KINDS if isinstance(value, Mapping) and k in value), None)
-    if shape: raise ValueError(f"the annotation of {item!r} holds {shape}, and VOC, YOLO and MOT files hold boxes only: "
-                               f"export {shape} to COCO (write_coco), which holds polygons, masks and keypoints")
-    if not isinstance(value, Mapping) or not isinstance(value.get('bbox'), list):
-        raise ValueError(f"the annotation of {item!r} is not a box annotation {{'bbox': [...], 'labels': [[...]]}}: {_short(value)}")
-    boxes, labels = value['bbox'], value.get('labels')
-    if not isinstance(labels, list) or len(labels) != len(boxes):
-        raise ValueError(f"the annotation of {item!r} needs one label list per box: {len(boxes)} boxes, labels {_short(labels)}")
-    coord, out = BboxVideoCoordinate if video else BboxCoordinate, []
-    for i, (b, l) in enumerate(zip(boxes, labels)):
-        try: box = coord.from_dict(b)
-        except (TypeError, ValueError) as e: raise ValueError(f"box {i} of {item!r}: {e}") from None
-        if not all(map(math.isfinite, (box.x, box.y, box.width, box.height))):
-            raise ValueError(f"box {i} of {item!r}: coordinates must be finite numbers, got {b!r}")
-        if not isinstance(l, (list, tuple)) or len(l) != 1 or not isinstance(l[0], str):
-            raise ValueError(f"box {i} of {item!r} has the classes {l!r}: COCO, VOC, YOLO and MOT take exactly one class per box")
-        if classes is not None and l[0] not in classes:
-            raise ValueError(f"box {i} of {item!r}: unknown class {l[0]!r}; classes: {list(classes)[:10]}")
-        out.append((box, l[0]))
-    return out
-
-# %% ../nbs/27_export.ipynb #e7459f7c
-def _num(v):
-    "`v` as an int when it is a whole float."
-    return int(v) if isinstance(v, float) and v.is_integer() else v
-
-def _fmt(v) -> str:
-    "`v` as short text that reads back the same."
-    v = _num(v)
-    return str(v) if isinstance(v, int) else repr(v)
-
-_INT = re.compile(r'\s*[+-]?\d+\s*')
-
-def _parse_num(text) -> int|float|None:
-    "The finite number written in `text` (an int when whole), `None` if there is none."
-    if not isinstance(text, str): return None
-    if _INT.fullmatch(text): return int(text)
-    try: v = float(text)
-    except ValueError: return None
-    return _num(v) if math.isfinite(v) else None
-
-def _is_number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-# %% ../nbs/27_export.ipynb #5ee7d77c
-_SIDEWAYS = (5, 6, 7, 8) # EXIF orientations that swap width and height
-
-def image_size(path:str|os.PathLike) -> tuple[int, int]:
-    "The (width, height) of the image file at `path`, upright, read from its header without decoding its pixels."
-    try:
-        with Image.open(path) as im:
-            w, h = im.size
-            # the base class reads the EXIF of the header only: PNG's own getexif would decode the whole image
-            try: o = int(Image.Image.getexif(im).get(0x0112, 1))
-            except Exception: o = 1
-    except FileNotFoundError: raise FileNotFoundError(f"image {path} not found: give its size in `sizes`, or check `image_root`") from None
-    except Exception as e: raise ImageLoadError(str(path), f'cannot read its size ({type(e).__name__}: {e})') from None
-    return (h, w) if o in _SIDEWAYS else (w, h)
-
-# %% ../nbs/27_export.ipynb #39731f82
-def _check_size(item:str, size) -> tuple[int, int]:
-    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
-        raise ValueError(f"the size of {item!r} must be (width, height), two positive whole numbers, got {size!r}")
-    return tuple(size)
-
-def _size_getter(sizes, image_root) -> Callable[[str], tuple[int, int]]:
-    "A function giving the (width, height) of an item: from `sizes` (a dict or a function), else read from its file in `image_root`."
-    if sizes is None:
-        if image_root is None: raise ValueError("the image sizes are needed: pass sizes={item: (width, height)} or image_root, the image folder")
-        root = Path(image_root)
-        return lambda item: image_size(root/item)
-    if isinstance(sizes, Mapping):
-        def size_of(item):
-            if item not in sizes: raise ValueError(f"no size for {item!r} in sizes (which has {len(sizes)} items): add it")
-            return _check_size(item, sizes[item])
-        return size_of
-    if callable(sizes): return lambda item: _check_size(item, sizes(item))
-    raise TypeError(f"sizes must be a dict {{item: (width, height)}} or a function of the item, got {type(sizes).__name__}")
-
-# %% ../nbs/27_export.ipynb #8ee476b3
-def _out_path(out_dir:Path, item:str, suffix:str) -> Path:
-    "The file of `item` under `out_dir`, with `suffix` instead of the item's own."
-    p = PurePosixPath(item)
-    if p.is_absolute() or '..' in p.parts or not p.name or '\\' in item:
-        raise ValueError(f"item id {item!r} must be a path relative to the image folder, with / and without '..', to name a file under {out_dir}")
-    return out_dir.joinpath(*p.parts).with_suffix(suffix)
-
-def _out_paths(out_dir:Path, items:Iterable[str], suffix:str, verb:str='written to') -> dict[Path, str]:
-    "The file of each of `items` under `out_dir`; an error when two items would share one."
-    out = {}
-    for item in items:
-        p = _out_path(out_dir, item, suffix)
-        if p in out: raise ValueError(f"items {out[p]!r} and {item!r} would both be {verb} {p}: rename one of them")
-        out[p] = item
-    return out
-
-def _hidden(p:Path, root:Path) -> bool:
-    "Whether file `p` under `root` is hidden, or in a hidden folder."
-    return any(part.startswith('.') for part in p.relative_to(root).parts)
-
-# %% ../nbs/27_export.ipynb #58a98e9b
-def _write_files(files:Mapping[Path, bytes]) -> list[Path]:
-    "Write each (path, content) of `files`, each file replaced atomically (temporary file, rename); returns the paths."
-    folders = set()
-    for path, data in files.items():
-        if path.parent not in folders: path.parent.mkdir(parents=True, exist_ok=True); folders.add(path.parent)
-        tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-        try:
-            with open(tmp, 'wb') as f: f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True); raise
-    return list(files)
-
-# %% ../nbs/27_export.ipynb #3d1538af
-_HINT = 'nothing was imported; fix the file and read it again'
-
-def _file_error(path, where:str, problem:str) -> AnnotationFileError:
-    return AnnotationFileError(path, where, problem, _HINT)
-
-def _read_text(path) -> str:
-    "The UTF-8 text of the file at `path` (a byte-order mark is dropped)."
-    raw = Path(path).read_bytes()
-    try: return raw.decode('utf-8-sig')
-    except UnicodeDecodeError as e: raise _file_error(path, f'byte {e.start}', 'not UTF-8 text') from None
+__all__ = ['to_coco', 'write_coco', 'from_coco', 'import_coco', 'write_voc', 'read_voc', 'import_voc', 'write_yolo', 'read_yolo',
+           'import_yolo']
 
 # %% ../nbs/27_export.ipynb #52fb51e3
 def _category_ids(classes, categories) -> dict[str, int]:
@@ -443,10 +288,6 @@ def write_voc(annotations:dict|Store, # {item: box annotation}, or a store (its 
     return _write_files({p: _voc_xml(item, size_of(item), pairs[item], one_based) for p, item in paths.items()})
 
 # %% ../nbs/27_export.ipynb #069f20b2
-def _tidy(v):
-    "`v` rid of float noise (to a millionth of a pixel), an int when whole."
-    return _num(round(v, 6)) if isinstance(v, float) else v
-
 def _voc_text(src, where:str, el, tag:str) -> str:
     t = el.find(tag)
     if t is None or not (t.text or '').strip(): raise _file_error(src, where, f'<{tag}> is missing or empty')
@@ -615,97 +456,3 @@ def import_yolo(store:Store, # the store that receives the annotations
                ) -> int:
     "Write the box annotations of YOLO label files into `store` at once (nothing on error); returns how many values changed."
     return store.put_many(read_yolo(label_dir, classes, sizes, image_root).items(), author)
-
-# %% ../nbs/27_export.ipynb #7d0c8061
-MOT_COLUMNS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class', 'visibility')
-
-def _frame_numbers(frames) -> dict[str, int]:
-    "The number of each frame (from 1) of `frames`, the item ids of a video in order."
-    if isinstance(frames, str) or not isinstance(frames, Iterable):
-        raise TypeError(f"frames must be the item ids of the video's frames, in order, got {_short(frames)}")
-    out = {}
-    for n, f in enumerate(frames, 1):
-        if not isinstance(f, str) or not f: raise ValueError(f"frames must be item ids (str), got {f!r}")
-        if f in out: raise ValueError(f"frame {f!r} is listed twice in frames (numbers {out[f]} and {n})")
-        out[f] = n
-    if not out: raise ValueError('frames must list at least one frame')
-    return out
-
-# %% ../nbs/27_export.ipynb #dd32d9bd
-def to_mot(annotations:dict|Store, # {item: video-box annotation}, or a store (its default author's values)
-           frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
-           classes:Iterable[str], # class names: class numbers 1, 2, ... in this order
-           one_based:bool=False # write x and y counting pixels from 1 (MOTChallenge) instead of 0
-          ) -> str:
-    "The MOT text of the video boxes of `frames` in `annotations`: one line `frame,id,x,y,w,h,conf,class,visibility` per box."
-    ann, idx, pos, d = _annotations(annotations), _class_index(classes), _frame_numbers(frames), 1 if one_based else 0
-    if ann and not any(i in pos for i in ann):
-        raise ValueError(f"none of the {len(ann)} annotated items is among frames: frames are item ids, such as {next(iter(ann))!r}")
-    rows = []
-    for item in (i for i in ann if i in pos):
-        ids = set()
-        for i, (b, c) in enumerate(_boxes(item, ann[item], idx, video=True)):
-            if not isinstance(b.id, int): raise ValueError(f"box {i} of {item!r}: MOT needs whole-number object ids, got {b.id!r}")
-            if b.id in ids: raise ValueError(f"box {i} of {item!r}: object id {b.id} is already in this frame")
-            ids.add(b.id)
-            rows.append((pos[item], f'{pos[item]},{b.id},{_fmt(b.x + d)},{_fmt(b.y + d)},{_fmt(b.width)},{_fmt(b.height)},1,{idx[c] + 1},1\n'))
-    rows.sort(key=lambda r: r[0])
-    return ''.join(r for _, r in rows)
-
-# %% ../nbs/27_export.ipynb #710e18da
-def write_mot(annotations:dict|Store, # {item: video-box annotation}, or a store (its default author's values)
-              path:str|os.PathLike, # the text file to write (replaced atomically), e.g. gt/gt.txt
-              frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
-              classes:Iterable[str], # class names: class numbers 1, 2, ... in this order
-              one_based:bool=False # write x and y counting pixels from 1 (MOTChallenge) instead of 0
-             ) -> int:
-    "Write the MOT file of the video boxes of `frames` to `path`, atomically; returns the number of boxes written."
-    text = to_mot(annotations, frames, classes, one_based)
-    atomic_write(path, text)
-    return text.count('\n')
-
-# %% ../nbs/27_export.ipynb #0d9a5147
-def _mot_line(path, n:int, line:str, n_frames:int, n_classes:int) -> list:
-    "The numbers of line `n` of the MOT file at `path`, checked."
-    where, parts = f'line {n}', line.split(',')
-    if len(parts) not in (8, 9):
-        raise _file_error(path, where, f"expected 9 comma-separated values {','.join(MOT_COLUMNS)}, found {len(parts)}")
-    v = [_parse_num(t) for t in parts]
-    for name, x, t in zip(MOT_COLUMNS, v, parts):
-        if x is None: raise _file_error(path, where, f'{name} must be a number, got {t.strip()!r}')
-    for name, x in zip(('frame', 'id', 'class'), (v[0], v[1], v[7])):
-        if not isinstance(x, int): raise _file_error(path, where, f'{name} must be a whole number, got {x!r}')
-    if not 1 <= v[0] <= n_frames: raise _file_error(path, where, f'frame {v[0]} is not among the {n_frames} frames, numbered from 1')
-    if not 1 <= v[7] <= n_classes: raise _file_error(path, where, f'class {v[7]} is unknown: there are {n_classes} classes, numbered 1 to {n_classes}')
-    if v[4] < 0 or v[5] < 0: raise _file_error(path, where, f'negative width or height ({v[4]}, {v[5]})')
-    return v
-
-# %% ../nbs/27_export.ipynb #f95fd031
-def read_mot(path:str|os.PathLike, # a MOT text file, e.g. gt/gt.txt
-             frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
-             classes:Iterable[str], # class names, in the order of their numbers (e.g. the lines of gt/classes.txt)
-             one_based:bool=False # the file counts pixels from 1 (MOTChallenge) instead of 0
-            ) -> dict[str, dict]:
-    "The video-box annotations {frame item: value} of a MOT file, every frame included; an `AnnotationFileError` naming the line of a mistake."
-    names, classes, d = list(_frame_numbers(frames)), list(_class_index(classes)), 1 if one_based else 0
-    out, seen = {f: {'bbox': [], 'labels': []} for f in names}, {}
-    for n, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip(): continue
-        frame, oid, x, y, w, h, _, cls, *_ = _mot_line(path, n, line, len(names), len(classes))
-        if (frame, oid) in seen: raise _file_error(path, f'line {n}', f'object {oid} is already in frame {frame} (line {seen[frame, oid]})')
-        seen[frame, oid] = n
-        value = out[names[frame - 1]]
-        value['bbox'].append({'x': _tidy(x - d), 'y': _tidy(y - d), 'width': w, 'height': h, 'id': oid})
-        value['labels'].append([classes[cls - 1]])
-    return out
-
-# %% ../nbs/27_export.ipynb #f885f27f
-def import_mot(store:Store, # the store that receives the annotations
-               path:str|os.PathLike, # a MOT text file, e.g. gt/gt.txt
-               frames:Iterable[str], # the item ids of the video's frames, in order: frame numbers 1, 2, ...
-               classes:Iterable[str], # class names, in the order of their numbers
-               one_based:bool=False, # the file counts pixels from 1 (MOTChallenge) instead of 0
-               author:str|None=None # who the annotations are recorded for (default: the store's author)
-              ) -> int:
-    "Write the video boxes of a MOT file into `store` at once, a value for every frame (nothing on error); returns how many values changed."
-    return store.put_many(read_mot(path, frames, classes, one_based).items(), author)

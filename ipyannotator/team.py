@@ -10,11 +10,12 @@ import numpy as np
 import ipywidgets as W
 from fastcore.basics import patch
 from .storage import Store
-from .quality import pairwise_agreement, krippendorff_alpha, disagreements
+from .quality import (PairwiseAgreement, disagreements, jaccard_distance, krippendorff_alpha,
+                                  pairwise_agreement, set_alpha)
 from .aggregate import dawid_skene, majority_vote, AggregationResult
 
 # %% auto #0
-__all__ = ['CONSENSUS', 'label_of', 'ratings', 'progress', 'heatmap_html', 'TeamReport', 'TeamView']
+__all__ = ['CONSENSUS', 'label_of', 'ratings', 'progress', 'heatmap_html', 'label_sets', 'set_pairwise', 'TeamReport', 'TeamView']
 
 # %% ../nbs/29_team.ipynb #754188b2
 CONSENSUS = 'consensus'
@@ -63,20 +64,55 @@ def heatmap_html(matrix:np.ndarray, # values to show
     caption = f'<caption style="caption-side:top;text-align:left"><b>{html.escape(title)}</b></caption>' if title else ''
     return f'<table style="border-collapse:collapse">{caption}<tr><th></th>{head}</tr>{body}</table>'
 
+# %% ../nbs/29_team.ipynb #906c5730
+def label_sets(table:dict) -> dict|None:
+    "The ratings `table` with each label as the list of its classes (`'cat+dog'` split), or `None` if none has several."
+    sets = [l.split('+') if isinstance(l, str) else sorted(l) for l in table['label']]
+    if all(len(s) == 1 for s in sets): return None
+    return {'task': list(table['task']), 'worker': list(table['worker']), 'label': sets}
+
+def set_pairwise(sets:dict, # ratings table whose labels are lists of classes
+                 min_overlap:int=2) -> PairwiseAgreement: # fewest common items for a pair to get an alpha
+    "Pairwise agreement on sets of classes: mean Jaccard similarity, and Krippendorff's alpha (Jaccard) as `kappa`."
+    per = {}
+    for t, w, l in zip(sets['task'], sets['worker'], sets['label']): per.setdefault(w, {})[t] = frozenset(l)
+    workers = sorted(per)
+    n = len(workers)
+    kappa, agree, overlap = np.full((n, n), np.nan), np.full((n, n), np.nan), np.zeros((n, n), np.int64)
+    np.fill_diagonal(kappa, 1.0); np.fill_diagonal(agree, 1.0)
+    np.fill_diagonal(overlap, [len(per[w]) for w in workers])
+    for i, a in enumerate(workers):
+        for j in range(i + 1, n):
+            b = workers[j]
+            common = sorted(per[a].keys() & per[b].keys(), key=str)
+            overlap[i, j] = overlap[j, i] = len(common)
+            if not common: continue
+            agree[i, j] = agree[j, i] = 1 - np.mean([jaccard_distance(per[a][t], per[b][t]) for t in common])
+            if len(common) >= min_overlap:
+                pair = {'task': common * 2, 'worker': [a] * len(common) + [b] * len(common),
+                        'label': [list(per[a][t]) for t in common] + [list(per[b][t]) for t in common]}
+                kappa[i, j] = kappa[j, i] = set_alpha(pair, 'jaccard')
+    return PairwiseAgreement(np.array(workers, dtype=object), kappa, agree, overlap)
+
 # %% ../nbs/29_team.ipynb #0ede9bb9
 class TeamReport:
     "Agreement, aggregated labels and disputed items of a ratings table."
-    def __init__(self, table:dict, # ratings: `task`, `worker`, `label`
+    def __init__(self, table:dict, # ratings: `task`, `worker`, `label` (multi-label: `'cat+dog'` or a list)
                  n_items:int, # items in the project (for progress)
                  threshold:float=0.02): # disagreement above this makes an item disputed
+        self.sets = label_sets(table)   # multi-label answers as sets of classes, compared as sets
+        if self.sets is not None: table = {**table, 'label': [label_of(l) for l in self.sets['label']]}  # one answer
         self.table, self.n_items, self.threshold = table, n_items, threshold
         self.progress = progress(table, n_items)
-        self.pairs = pairwise_agreement(table) if len(set(table['worker'])) > 1 else None
-        self.alpha = krippendorff_alpha(table, level='nominal') if self.pairs is not None else float('nan')
+        self.level = 'nominal' if self.sets is None else 'jaccard'
+        several = len(set(table['worker'])) > 1
+        self.pairs = (None if not several else pairwise_agreement(table) if self.sets is None
+                      else set_pairwise(self.sets))
+        self.alpha = krippendorff_alpha(self.sets or table, level=self.level) if several else float('nan')
         self.method = 'dawid_skene' if len(set(table['worker'])) >= 3 else 'majority_vote'
         aggregate = dawid_skene if self.method == 'dawid_skene' else majority_vote
         self.result:AggregationResult|None = aggregate(table) if table['task'] else None
-        self.disputed = disagreements(table, threshold) if table['task'] else {'items': [], 'classes': []}
+        self.disputed = disagreements(self.sets or table, threshold) if table['task'] else {'items': [], 'classes': []}
 
     def consensus(self) -> dict:
         "One label per item from all annotators (Dawid-Skene), as label annotations."
@@ -145,8 +181,11 @@ def _progress_html(rep:TeamReport) -> str:
 def _agreement_html(rep:TeamReport) -> str:
     if rep.pairs is None: return '<i>agreement needs two annotators or more</i>'
     names = rep.pairs.workers.tolist()
-    return (heatmap_html(rep.pairs.kappa, names, names, title="Cohen's kappa per pair", lo=0, hi=1) +
-            f"<p>Krippendorff's alpha (nominal), everyone: <b>{rep.alpha:.3f}</b>; consensus by {rep.method.replace('_', ' ')}; "
+    title = ("Cohen's kappa per pair" if rep.sets is None
+             else "Krippendorff's alpha (jaccard) per pair, on sets of classes")
+    return (heatmap_html(rep.pairs.kappa, names, names, title=title, lo=0, hi=1) +
+            f"<p>Krippendorff's alpha ({rep.level}), everyone: <b>{rep.alpha:.3f}</b>; "
+            f"consensus by {rep.method.replace('_', ' ')}; "
             f"{len(rep.disputed['items'])} items and {len(rep.disputed['classes'])} classes disputed "
             f"(disagreement &gt; {100 * rep.threshold:g}%)</p>")
 

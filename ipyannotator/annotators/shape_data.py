@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 from ..base import atomic_write
-from .. import datasets
-from ..datasets import MANIFEST, DS
+from .. import generators
+from ..generators import MANIFEST, DS
 from .shape_geometry import mask_to_polygons, rle_encode
 from .polygon_editor import value_of
 
@@ -21,19 +21,19 @@ __all__ = ['SHAPE_SKELETON', 'detection_masks', 'shape_truth', 'write_truth']
 def _replay(n_items:int, classes:list, image_size:list, max_boxes:int, seed:int):
     "Yield (item, [(class, mask)]) as `create_detection` drew them, in its order of random draws."
     size, rng = tuple(image_size), np.random.default_rng(seed)
-    colours = list(datasets.COLOURS.values())
+    colours = list(generators.COLOURS.values())
     for i in range(n_items):
-        datasets._background(rng, size)
+        generators._background(rng, size)
         radii = rng.uniform(.06, .14, rng.integers(0, max_boxes + 1))*min(size)
         shapes = []
-        for cx, cy, r in datasets._place(rng, size, radii):
+        for cx, cy, r in generators._place(rng, size, radii):
             cls = classes[rng.integers(len(classes))]
-            colour, shape = datasets._parse_class(cls)
+            colour, shape = generators._parse_class(cls)
             mask = Image.new('L', size)
-            datasets._draw_shape(ImageDraw.Draw(mask), shape, cx, cy, r, rng.uniform(-25, 25))
+            generators._draw_shape(ImageDraw.Draw(mask), shape, cx, cy, r, rng.uniform(-25, 25))
             if not colour: rng.integers(len(colours))
             shapes.append((cls, np.asarray(mask) > 0))
-        yield datasets._item_name('img', i, n_items), shapes
+        yield generators._item_name('img', i, n_items), shapes
 
 # %% ../../nbs/18c_shape_data.ipynb #76eb1592
 def detection_masks(project:str|os.PathLike # folder of an artificial detection set
@@ -55,7 +55,7 @@ def detection_masks(project:str|os.PathLike # folder of an artificial detection 
                    'height': int(ys.max() + 1 - ys.min())}
             if k >= len(boxes) or boxes[k] != box:
                 raise RuntimeError(f"the shapes replayed for {item} do not match its boxes in annotations.json: "
-                                   "datasets.create_detection draws differently now; update shape_data._replay")
+                                   "generators.create_detection draws differently now; update shape_data._replay")
         out[item] = shapes
     return out
 

@@ -4,139 +4,25 @@
 
 # %% ../../nbs/15_video.ipynb #2b2d2176
 from __future__ import annotations
-import html, json
+import html
 from pathlib import Path
 from typing import Sequence
-import numpy as np
 import ipywidgets as W
 from ipywidgets import Layout
 from fastcore.basics import patch
 from ..base import AnnotatorStep
 from ..mltypes import InputImage, OutputVideoBbox
 from ..media import VideoSource
-from ..canvas import box_to_canvas
 from ..tracks import MARKS, VideoTracks
 from .base import Annotations, ItemOrder
 from .task import AppSetup, Task, comma_list
 from ..widgets import keep_first_option
-from .box_editor import BoxEditor, boxes_of
-from .box_drawing import class_colour, draw_overlay, _tags
+from .box_drawing import draw_overlay
+from .track_editor import TrackEditor, apply_edits, track_paths, draw_track_boxes
 from .bbox_annotator import BboxAnnotator, bbox_keymap
 
 # %% auto #0
-__all__ = ['VIDEO_KEYS', 'TrackEditor', 'apply_edits', 'track_paths', 'draw_track_boxes', 'video_keymap', 'VideoAnnotator',
-           'video_values', 'VideoTask']
-
-# %% ../../nbs/15_video.ipynb #b4bd0cdc
-class TrackEditor(BoxEditor):
-    "A `BoxEditor` for one frame of a video: each box carries its object's id, and whether it is interpolated or occluded."
-    def __init__(self, *args, **kwargs):
-        self.ids, self.derived, self.occluded, self.loaded, self._suggested = [], [], [], {}, False
-        super().__init__(*args, **kwargs)
-
-    @property
-    def suggested(self) -> bool:
-        "Whether the selected box is drawn dashed: it is interpolated."
-        s = self.selected
-        return self._suggested or (s is not None and s < len(self.derived) and self.derived[s])
-
-    @suggested.setter
-    def suggested(self, value:bool): self._suggested = value
-
-# %% ../../nbs/15_video.ipynb #ad481832
-@patch
-def load_value(self:TrackEditor, value:dict|None, width:float, height:float, selected_id=None):
-    "Edit the boxes of the frame `value` on an image of `width` x `height`, with the box of object `selected_id` selected."
-    boxes, labels = boxes_of(value)
-    ids = [b['id'] for b in value['bbox']] if value else []
-    interpolated, occluded = (set((value or {}).get(k, [])) for k in ('interpolated', 'occluded'))
-    self.load(boxes, labels, width, height, selected=ids.index(selected_id) if selected_id in ids else None)
-    self.ids, self.derived, self.occluded = ids, [i in interpolated for i in ids], [i in occluded for i in ids]
-    self.loaded = {i: (tuple(b), list(l)) for i, b, l in zip(ids, self.boxes, self.labels)}
-
-@patch(as_prop=True)
-def selected_id(self:TrackEditor):
-    "The object id of the selected box (`None` for none, or for a box drawn since `load_value`)."
-    s = self.selected
-    return self.ids[s] if s is not None and s < len(self.ids) else None
-
-@patch
-def delete(self:TrackEditor, i:int|None=None) -> bool:
-    "Delete box `i` (default: the selected one), its id and marks with it."
-    i = self.selected if i is None else i
-    if not BoxEditor.delete(self, i): return False
-    for marks in (self.ids, self.derived, self.occluded):
-        if i < len(marks): del marks[i]
-    return True
-
-# %% ../../nbs/15_video.ipynb #249996e5
-@patch
-def edits(self:TrackEditor) -> list[tuple]:
-    "What changed since `load_value`: `('add', index, box, labels)`, `('box', id, box)`, `('class', id, labels)`, `('outside', id)`."
-    out, ids = [], self.ids + [None]*(len(self.boxes) - len(self.ids))
-    for i, (b, l, id) in enumerate(zip(self.boxes, self.labels, ids)):
-        if id is None: out.append(('add', i, tuple(b), list(l))); continue
-        box, labels = self.loaded[id]
-        if tuple(b) != box: out.append(('box', id, tuple(b)))
-        if list(l) != labels: out.append(('class', id, list(l)))
-    return out + [('outside', id) for id in self.loaded if id not in ids]
-
-def apply_edits(tracks:VideoTracks, frame:int|str, edits:Sequence[tuple]) -> tuple[set, dict]:
-    "Apply a `TrackEditor`'s `edits` made on `frame` to `tracks` (copied forward first if new): the frames changed, and `{index: id}` of new boxes."
-    changed, new = tracks.copy_forward(frame), {}
-    for e in edits:
-        if e[0] == 'add':
-            new[e[1]] = tracks.add_track(frame, e[2], e[3])
-            changed.add(tracks.index(frame))
-        elif e[0] == 'box': changed |= tracks.set_box(e[1], frame, e[2])
-        elif e[0] == 'class': changed |= tracks.set_class(e[1], e[2])
-        elif e[0] == 'outside': changed |= tracks.set_outside(e[1], frame)
-        else: raise ValueError(f"unknown edit {e!r}")
-    return changed, new
-
-# %% ../../nbs/15_video.ipynb #b7bedfdd
-def track_paths(tracks:VideoTracks, ids:Sequence, frame:int, classes:Sequence[str]) -> list[tuple]:
-    "`(colour, [stretch as (k, 2) centres, ...], centre now or None)` of each of the objects `ids`, in image pixels."
-    out = []
-    for id in ids:
-        if id not in tracks: continue
-        runs = tracks.trajectory(id)
-        now = next((r[r[:, 0] == frame, 1:][0] for r in runs if frame in r[:, 0]), None)
-        out.append((class_colour(tracks[id].labels, classes), [r[:, 1:] for r in runs], now))
-    return out
-
-# %% ../../nbs/15_video.ipynb #8052e72e
-def draw_track_boxes(layer, # an ipycanvas canvas (the annotation layer of `ImageCanvas`)
-                     editor:TrackEditor, # the boxes of the frame and their state
-                     classes:Sequence[str], # the classes, for the colours
-                     paths:Sequence[tuple]=()): # trajectories to draw, from `track_paths`
-    "Draw the boxes of `editor` but the selected one (interpolated dashed, occluded faint, tagged class and id), over `paths`."
-    layer.clear()
-    t = editor.transform
-    layer.line_width = 2
-    for colour, runs, now in paths:
-        layer.stroke_style, layer.fill_style, layer.global_alpha = colour, colour, 0.8
-        for r in runs:
-            if len(r) > 1: layer.stroke_lines(np.column_stack(t.to_canvas(r[:, 0], r[:, 1])))
-        if now is not None: layer.fill_circle(*t.to_canvas(*now), 4)
-    groups = {}
-    for i, (b, l) in enumerate(zip(editor.boxes, editor.labels)):
-        if i == editor.selected: continue
-        id = editor.ids[i] if i < len(editor.ids) else ''
-        derived, occluded = (i < len(m) and m[i] for m in (editor.derived, editor.occluded))
-        groups.setdefault((class_colour(l, classes), 0.45 if occluded else 1.0), []).append(
-            (box_to_canvas(b, t), f"{l[0] if l else ''} {id}".strip(), derived))
-    layer.font = '12px sans-serif'
-    for (colour, alpha), shown in groups.items():
-        layer.global_alpha, layer.stroke_style = alpha, colour
-        for dashed in (False, True):
-            a = np.array([c for c, _, d in shown if d == dashed], dtype=float)
-            if not len(a): continue
-            if dashed: layer.set_line_dash([6, 4])
-            layer.stroke_rects(a[:, 0], a[:, 1], a[:, 2], a[:, 3])
-            if dashed: layer.set_line_dash([])
-        _tags(layer, [(text, x, y) for (x, y, _, _), text, _ in shown], colour)
-    layer.global_alpha = 1.0
+__all__ = ['VIDEO_KEYS', 'video_keymap', 'VideoAnnotator', 'video_values', 'VideoTask']
 
 # %% ../../nbs/15_video.ipynb #8c8297a6
 VIDEO_KEYS = {
@@ -611,7 +497,5 @@ def from_app(cls:VideoTask, project:Path, options:dict) -> AppSetup:
 @patch(cls_method=True)
 def app_demo(cls:VideoTask, folder:Path) -> tuple[Path, dict]:
     "The artificial video set (moving shapes, one passing behind a pillar)."
-    from ipyannotator.datasets import DS, MANIFEST, get_settings
-    s = get_settings(DS.ARTIFICIAL_VIDEO, Path(folder))
-    classes = json.loads((s.project_path/MANIFEST).read_text())['classes']
-    return s.project_path, {'video': ','.join(classes), 'image_dir': s.image_dir, 'ground_truth': str(s.ground_truth_path.resolve())}
+    from ipyannotator.datasets import DS, demo_options
+    return demo_options(DS.ARTIFICIAL_VIDEO, folder, 'video')

@@ -11,7 +11,8 @@ varies a lot on a busy machine. The goal is <= 2 s for COCO.
 import argparse, os, platform, random, statistics, sys, tempfile, time
 from pathlib import Path
 
-from ipyannotator.export import from_coco, read_mot, read_voc, read_yolo, write_coco, write_mot, write_voc, write_yolo
+from ipyannotator.export import from_coco, read_voc, read_yolo, write_coco, write_voc, write_yolo
+from ipyannotator.export_tracks import read_mot, write_mot
 
 CLASSES = [f'class {i}' for i in range(10)]
 

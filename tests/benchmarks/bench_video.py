@@ -25,7 +25,7 @@ import numpy as np
 
 from ipyannotator.base import Settings
 from ipyannotator.mltypes import InputImage, OutputVideoBbox
-from ipyannotator.datasets import create_video
+from ipyannotator.generators import create_video
 from ipyannotator.storage import read_annotations_json
 from ipyannotator.tracks import VideoTracks, interpolate_boxes
 from ipyannotator.annotators.base import press

@@ -16,7 +16,7 @@ from pathlib import Path
 from ipyannotator.base import Settings
 from ipyannotator.annotator import Annotator
 from ipyannotator.mltypes import InputImage, OutputVideoBbox
-from ipyannotator.datasets import create_video
+from ipyannotator.generators import create_video
 from ipyannotator.storage import read_annotations_json
 from ipyannotator.annotators.base import press
 
