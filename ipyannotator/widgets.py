@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 import functools, logging, math
 from typing import Callable
-import ipywidgets, traitlets
+import anywidget, ipywidgets, traitlets
 from ipywidgets import CallbackDispatcher, Layout
-from traitlets import Bool, Int, List, Set, Unicode
+from traitlets import Bool, Bytes, Int, List, Set, Unicode
 from ipyevents import Event
 from fastcore.basics import patch
 from .base import check_positive
@@ -284,20 +284,100 @@ def keep_first_option(dropdown:ipywidgets.Dropdown) -> ipywidgets.Dropdown:
     return dropdown
 
 # %% ../nbs/06_widgets.ipynb #1264d11d
-_GRID_CSS = ('<style>.ipyannotator-thumbnail {border: 3px solid transparent}'
+_GRID_CSS = ('.ipyannotator-thumbnail {border: 3px solid transparent}'
              '.ipyannotator-thumbnail.ipyannotator-cursor {border: 3px dashed #757575}'
-             '.ipyannotator-thumbnail.ipyannotator-selected {border-color: #2196f3}</style>')
-_FRAMES = ('ipyannotator-selected', 'ipyannotator-cursor')
+             '.ipyannotator-thumbnail.ipyannotator-selected {border-color: #2196f3}')
+_GRID_JS = r"""
+function make(tag, props, style) {
+  const e = Object.assign(document.createElement(tag), props || {});
+  Object.assign(e.style, style || {});
+  return e;
+}
 
-class _Cell(ipywidgets.VBox):
-    "One thumbnail with its caption, clickable."
-    def __init__(self, width:int, height:int):
-        self.image = ipywidgets.Image(layout=Layout(width=f'{width}px', height=f'{height}px', object_fit='contain'))
-        self.caption = ipywidgets.Label(layout=Layout(width=f'{width}px', overflow='hidden'))
-        super().__init__([self.image, self.caption], layout=Layout(margin='2px', padding='2px'))
-        self.add_class('ipyannotator-thumbnail')   # framed by _GRID_CSS
-        self.event = Event(source=self, watched_events=['click'])
-        self.item = None
+export default {
+  render({model, el}) {
+    const status = make('div', {className: 'ipyannotator-grid-status widget-label'}, {height: 'auto'});
+    const grid = make('div', {className: 'ipyannotator-grid-cells'}, {display: 'grid'});
+    el.append(status, grid);
+    let cells = [], urls = [];
+
+    function cell(k) {
+      const c = {el: make('div', {className: 'ipyannotator-thumbnail'},
+                          {margin: '2px', padding: '2px', cursor: 'pointer'})};
+      c.img = make('img', {}, {display: 'block', objectFit: 'contain'});
+      c.caption = make('div', {className: 'widget-label'},
+                       {overflow: 'hidden', whiteSpace: 'nowrap', textOverflow: 'ellipsis', height: 'auto'});
+      c.el.append(c.img, c.caption);
+      c.el.addEventListener('click', () => model.send({event: 'click', index: k, fill: model.get('fill')}));
+      return c;
+    }
+
+    function layout() {
+      const n = model.get('size'), w = model.get('width'), h = model.get('height');
+      while (cells.length < n) cells.push(cell(cells.length));
+      grid.style.gridTemplateColumns = `repeat(${model.get('n_cols')}, ${w + 14}px)`;
+      for (const c of cells) {
+        Object.assign(c.img.style, {width: w + 'px', height: h + 'px'});
+        c.caption.style.width = w + 'px';
+      }
+      grid.replaceChildren(...cells.slice(0, n).map(c => c.el));
+    }
+
+    function images() {
+      urls.forEach(u => URL.revokeObjectURL(u));
+      const data = model.get('images'), formats = model.get('formats');
+      const url = (d, k) => URL.createObjectURL(new Blob([d], {type: 'image/' + formats[k]}));
+      urls = data.map((d, k) => d && d.byteLength ? url(d, k) : '');
+      cells.forEach((c, k) => {
+        if (urls[k]) { c.img.src = urls[k]; c.img.style.visibility = ''; }
+        else { c.img.removeAttribute('src'); c.img.style.visibility = 'hidden'; }
+      });
+    }
+
+    function texts() {
+      const captions = model.get('captions'), tooltips = model.get('tooltips'), frames = model.get('frames');
+      cells.forEach((c, k) => {
+        c.el.style.visibility = k < captions.length ? '' : 'hidden';
+        c.caption.textContent = captions[k] ?? '';
+        c.caption.title = tooltips[k] ?? '';
+        const f = (frames[k] || '').split(' ');
+        c.el.classList.toggle('ipyannotator-selected', f.includes('selected'));
+        c.el.classList.toggle('ipyannotator-cursor', f.includes('cursor'));
+      });
+      status.textContent = model.get('status');
+    }
+
+    model.on('change:size change:n_cols change:width change:height', () => { layout(); images(); texts(); });
+    model.on('change:images change:formats', images);
+    model.on('change:captions change:tooltips change:frames change:status', texts);
+    layout(); images(); texts();
+    return () => urls.forEach(u => URL.revokeObjectURL(u));
+  }
+};
+"""
+
+class _ThumbnailView(anywidget.AnyWidget):
+    "The cells of a page and the grid's status line, drawn by the browser: one widget, one message per change."
+    _esm, _css = _GRID_JS, _GRID_CSS
+    size = Int(0).tag(sync=True)              #: cells on a page
+    n_cols = Int(1).tag(sync=True)            #: cells in a row
+    width = Int(100).tag(sync=True)           #: thumbnail width, pixels
+    height = Int(100).tag(sync=True)          #: thumbnail height, pixels
+    images = List(Bytes()).tag(sync=True)     #: the encoded thumbnail of each item of the page
+    formats = List(Unicode()).tag(sync=True)  #: their formats (`'png'`, `'jpeg'`, ...)
+    captions = List(Unicode()).tag(sync=True) #: the caption under each
+    tooltips = List(Unicode()).tag(sync=True) #: the tooltip of each caption
+    frames = List(Unicode()).tag(sync=True)   #: `''`, `'selected'`, `'cursor'` or `'selected cursor'` per item
+    status = Unicode('').tag(sync=True)       #: the grid's status line
+    fill = Int(0).tag(sync=True)              #: counts the pages shown: a click sent for an earlier one is ignored
+
+@dataclass(frozen=True)
+class _CellView:
+    "What a cell shows: its `item` (`None`: empty), `image.value` (encoded bytes), `caption.value`, `tooltip`."
+    item:object
+    image:_Text
+    caption:_Text
+    tooltip:str = ''
 
 class ThumbnailGrid(ipywidgets.VBox):
     "Pages of thumbnails with captions; a click toggles an item's selection."
@@ -319,18 +399,15 @@ class ThumbnailGrid(ipywidgets.VBox):
         check_positive('width', width); check_positive('height', height)
         if not callable(thumbnail): raise TypeError(f"thumbnail must be a function item -> image, got {thumbnail!r}")
         self.thumbnail, self.caption, self.width, self.height = thumbnail, caption or str, width, height
-        self.prefetch, self._filling = prefetch, False
+        self.prefetch, self._filling, self._shown = prefetch, False, []
         self.prev_button = ipywidgets.Button(description='◀ page', layout=Layout(width='auto'))
         self.next_button = ipywidgets.Button(description='page ▶', layout=Layout(width='auto'))
         self.all_button = ipywidgets.Button(description='select page', layout=Layout(width='auto'))
         self.none_button = ipywidgets.Button(description='unselect page', layout=Layout(width='auto'))
-        self.status = ipywidgets.Label()
-        self.grid = ipywidgets.GridBox()
-        self.cells, self._clicks = [], CallbackDispatcher()
-        css = ipywidgets.HTML(_GRID_CSS, layout=Layout(display='none'))
-        bar = ipywidgets.HBox([self.prev_button, self.next_button, self.all_button, self.none_button, self.status, css])
-        super().__init__([bar, self.grid],
-                         n_rows=n_rows, n_cols=n_cols, items=list(items))
+        self.view, self._clicks = _ThumbnailView(), CallbackDispatcher()
+        self.view.on_msg(self._on_view_msg)
+        bar = ipywidgets.HBox([self.prev_button, self.next_button, self.all_button, self.none_button])
+        super().__init__([bar, self.view], n_rows=n_rows, n_cols=n_cols, items=list(items))
         self.add_class('ipyannotator-grid')
         self._wire()
         self._build()
@@ -386,13 +463,17 @@ def _wire(self:ThumbnailGrid):
 
 @patch
 def _build(self:ThumbnailGrid):
-    while len(self.cells) < self.page_size:
-        cell = _Cell(self.width, self.height)
-        cell.event.on_dom_event(lambda _, cell=cell: cell.item is not None and self.click(cell.item))
-        self.cells.append(cell)
-    self.grid.children = self.cells[:self.page_size]
-    self.grid.layout.grid_template_columns = f'repeat({self.n_cols}, {self.width + 14}px)'
-    self._show_page()
+    v = self.view
+    with v.hold_sync():
+        v.size, v.n_cols, v.width, v.height = self.page_size, self.n_cols, self.width, self.height
+        self._show_page()
+
+@patch
+def _on_view_msg(self:ThumbnailGrid, _, content:dict, buffers=None):
+    "A click sent by the browser, `{'event': 'click', 'index': k, 'fill': n}`; one on a page shown before is ignored."
+    k = content.get('index')
+    if content.get('event') != 'click' or content.get('fill', self.view.fill) != self.view.fill: return
+    if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < len(self._shown): self.click(self._shown[k])
 
 @patch
 def _on_items(self:ThumbnailGrid, change):
@@ -424,24 +505,38 @@ def _show_page(self:ThumbnailGrid):
 @patch
 def frame(self:ThumbnailGrid, k:int) -> str:
     "How the `k`-th cell of the page is framed: `'selected'`, `'cursor'`, `'selected cursor'`, or `''`."
-    classes = self.grid.children[k]._dom_classes
-    return ' '.join(f.split('-')[1] for f in _FRAMES if f in classes)
+    return self.view.frames[k] if 0 <= k < len(self.view.frames) else ''
+
+@patch(as_prop=True)
+def cells(self:ThumbnailGrid) -> list[_CellView]:
+    "What each cell of the page shows (`item` `None` for the empty cells of the last page)."
+    v, n = self.view, len(self._shown)
+    return [_CellView(self._shown[k], _Text(v.images[k]), _Text(v.captions[k]), v.tooltips[k]) if k < n
+            else _CellView(None, _Text(b''), _Text('')) for k in range(self.page_size)]
+
+@patch(as_prop=True)
+def status(self:ThumbnailGrid) -> _Text:
+    "The status line (`.value`, e.g. `'page 1 / 3 · 2 selected (2 here)'`)."
+    return _Text(self.view.status)
+
+@patch
+def batch(self:ThumbnailGrid):
+    "A context whose changes to the page (thumbnails, frames, status) reach the browser as one message."
+    return self.view.hold_sync()
 
 @patch
 def _fill(self:ThumbnailGrid):
-    items = self.page_items()
-    for k, cell in enumerate(self.grid.children):
-        cell.item = items[k] if k < len(items) else None
-        cell.layout.visibility = 'hidden' if cell.item is None else None
-        if cell.item is None: continue
-        data, error = _thumbnail(self.thumbnail, cell.item)
-        with cell.image.hold_sync(): cell.image.value, cell.image.format = data, _image_format(data)
-        with cell.caption.hold_sync():
-            cell.caption.value = f'⚠ {error}' if error else str(self.caption(cell.item))
-            # the caption carries the tooltip: an `Image` with one fails to render (ipywidgets 8.1 front end)
-            cell.caption.tooltip = f'{cell.item}: {error}' if error else str(cell.item)
+    items, v = self.page_items(), self.view
+    made = [_thumbnail(self.thumbnail, it) for it in items]
+    with v.hold_sync():
+        if items != self._shown: v.fill += 1
+        self._shown = items
+        v.images, v.formats = [data for data, _ in made], [_image_format(data) for data, _ in made]
+        # the caption carries the tooltip (an `ipywidgets.Image` with one failed to render in the 8.1 front end)
+        v.captions = [f'⚠ {e}' if e else str(self.caption(it)) for it, (_, e) in zip(items, made)]
+        v.tooltips = [f'{it}: {e}' if e else str(it) for it, (_, e) in zip(items, made)]
+        self._show_selection()
     self.prev_button.disabled, self.next_button.disabled = self.page == 0, self.page >= self.n_pages - 1
-    self._show_selection()
     if self.prefetch is not None:
         n = self.page_size
         self.prefetch(self.items[(self.page + 1)*n:(self.page + 2)*n])
@@ -455,13 +550,13 @@ def _thumbnail(thumbnail, item) -> tuple[bytes, str|None]:
 
 @patch
 def _show_selection(self:ThumbnailGrid):
-    for k, cell in enumerate(self.grid.children):
-        on = cell.item is not None and cell.item in self.selected
-        here = k == self.cursor and cell.item is not None
-        classes = tuple(c for c in cell._dom_classes if c not in _FRAMES) + (_FRAMES[0],)*on + (_FRAMES[1],)*here
-        if classes != cell._dom_classes: cell._dom_classes = classes
-    on_page = sum(it in self.selected for it in self.page_items())
-    self.status.value = f'page {self.page + 1:,} / {self.n_pages:,} · {len(self.selected):,} selected ({on_page} here)'
+    sel = self.selected
+    frames = [' '.join(f for f, on in (('selected', it in sel), ('cursor', k == self.cursor)) if on)
+              for k, it in enumerate(self._shown)]
+    on_page = sum(it in sel for it in self.page_items())
+    with self.view.hold_sync():
+        self.view.frames = frames
+        self.view.status = f'page {self.page + 1:,} / {self.n_pages:,} · {len(sel):,} selected ({on_page} here)'
 
 # %% ../nbs/06_widgets.ipynb #fb76677e
 @patch

@@ -111,3 +111,54 @@ def test_draw_a_box_with_the_mouse_and_move_it_with_keys(bbox_app, browser_page)
     second = stored_box(store_path, item, index=1)
     assert second is not None and close(second, {'x': 500, 'y': 240, 'width': 100, 'height': 100}), second
     assert close(stored_box(store_path, item), moved), 'the pan moved a box'
+
+
+def test_box_list_rows_type_select_and_delete(bbox_app, browser_page, tmp_path):
+    """The box list (one widget drawn by the browser): a row per box with its values; a value typed in changes the box,
+    a class picked gives it that class, ✕ deletes it; typing in the list does not reach the annotator's keys."""
+    base, project = bbox_app
+    page = browser_page
+    page.goto(base)
+    page.wait_for_selector('.ipyannotator .ipyannotator-canvas canvas', state='attached')
+    page.wait_for_selector('.ipyannotator-boxes', state='attached')
+    assert 'no boxes' in page.inner_text('.ipyannotator-boxes')
+    item = page.inner_text('.ipyannotator code')
+    box = page.locator('.ipyannotator-canvas canvas').first.bounding_box()
+    x0, y0 = box['x'], box['y']
+    page.mouse.move(x0 + 200, y0 + 200)
+    drag(page, x0 + 40, y0 + 30, x0 + 140, y0 + 100)
+    store_path = project/'results'/'annotations.sqlite'
+    drawn = stored_box(store_path, item)
+    assert drawn is not None and close(drawn, {'x': 80, 'y': 60, 'width': 200, 'height': 140}), drawn
+    rows = page.locator('.ipyannotator-boxes .ipyannotator-box-row')
+    page.wait_for_function("() => document.querySelectorAll('.ipyannotator-boxes .ipyannotator-box-row').length === 1")
+    values = lambda: [rows.nth(0).locator('input').nth(k).input_value() for k in range(4)]
+    end = time.time() + 10
+    while values() != [str(drawn[k]) for k in ('x', 'y', 'width', 'height')] and time.time() < end: time.sleep(0.1)
+    assert values() == [str(drawn[k]) for k in ('x', 'y', 'width', 'height')], values()
+    assert rows.nth(0).locator('select').input_value() == CLASSES[0]
+    assert rows.nth(0).locator('button').first.inner_text() == '1'
+
+    width = rows.nth(0).locator('input').nth(2)
+    width.fill('123')
+    width.press('Enter')
+    typed = stored_box(store_path, item, changed_from=drawn)
+    assert typed['width'] == 123 and typed['x'] == drawn['x'], typed
+    assert page.inner_text('.ipyannotator code') == item, 'typing in the list moved to another item'
+
+    rows.nth(0).locator('select').select_option(CLASSES[2])
+    end = time.time() + 10
+    while time.time() < end:
+        with SQLiteStore(store_path, author='tester', task=TASK) as store: labels = store.get(item)['labels']
+        if labels == [[CLASSES[2]]]: break
+        time.sleep(0.2)
+    assert labels == [[CLASSES[2]]], labels
+
+    rows.nth(0).locator('button', has_text='✕').click()
+    end = time.time() + 10
+    while time.time() < end:
+        with SQLiteStore(store_path, author='tester', task=TASK) as store: value = store.get(item)
+        if value is not None and not value['bbox']: break
+        time.sleep(0.2)
+    assert value == {'bbox': [], 'labels': []}, value
+    page.wait_for_function("() => document.querySelectorAll('.ipyannotator-boxes .ipyannotator-box-row').length === 0")

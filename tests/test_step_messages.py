@@ -3,7 +3,8 @@
 Each widget change is a message on the kernel's websocket (`Widget._send`), and each widget made is a comm opened
 (`Widget.open`); a widget never closed stays in the kernel and in the page for the rest of the session. The steps are
 those a user repeats thousands of times: a label picked then the next item (classification), the next image (boxes,
-video), the next page (grid). Counts, not times: the same on any machine.
+video), the next page (grid). Counts, not times: the same on any machine. Widgets that show many things at once
+(the box list, a page of thumbnails) are one widget each, so a step sends one message for them.
 """
 import collections, random
 from contextlib import contextmanager
@@ -86,11 +87,12 @@ def test_box_steps(project, tmp_path):
     with counting() as (sent, opened):                     # to images without boxes: the image, the title, the slider
         for _ in range(STEPS): press(w, 'PageDown')
     assert not opened and sum(sent.values()) <= 3*STEPS, (dict(opened), dict(sent))
-    w.go_to(src[32]); w.go_to(src[31])                    # the list makes a row per box the first time: three here
-    with counting() as (sent, opened):                     # through images with 1 to 3 boxes: their rows in the list too
+    w.go_to(src[32]); w.go_to(src[31])
+    with counting() as (sent, opened):                     # through images with 1 to 3 boxes: the list is one message
         for _ in range(STEPS): press(w, 'PageDown')
     assert not opened, dict(opened)
-    assert sum(sent.values()) <= 15*STEPS, f'{sum(sent.values())/STEPS:.1f} messages a step: {dict(sent)}'
+    assert sum(sent.values()) <= 6*STEPS, f'{sum(sent.values())/STEPS:.1f} messages a step: {dict(sent)}'
+    assert sent['BoxList'] <= STEPS, dict(sent)
     annotator.close()
 
 
@@ -99,11 +101,19 @@ def test_grid_page_steps(project, tmp_path):
                     Settings(project_path=project, result_dir=str(tmp_path), annotator='steps', n_rows=2, n_cols=3))
     w = task.create(question='a circle?')
     press(w, 'PageDown')
-    with counting() as (sent, opened):
-        for _ in range(5): press(w, '1'); press(w, 'PageDown')
+    pages, toggles, opened = collections.Counter(), collections.Counter(), collections.Counter()
+    for _ in range(5):                                     # a thumbnail picked, then the next page (the page left is answered)
+        with counting() as (sent, new): press(w, '1')
+        toggles.update(sent); opened.update(new)
+        with counting() as (sent, new): press(w, 'PageDown')
+        pages.update(sent); opened.update(new)
+    assert task.store.count() == 6*6
     assert not opened, dict(opened)
-    # a page shows six new thumbnails: image and caption, one message each; then the frames, the title, the slider
-    assert sum(sent.values()) <= 5*(2*6 + 10), f'{sum(sent.values())/5:.1f} messages a page: {dict(sent)}'
+    # a page is one message for its six thumbnails (their bytes as buffers), captions and frames; then the title,
+    # the status line, the slider, the progress bar
+    assert sum(pages.values()) <= 6*5, f'{sum(pages.values())/5:.1f} messages a page: {dict(pages)}'
+    assert pages['_ThumbnailView'] <= 5, dict(pages)
+    assert sum(toggles.values()) <= 3*5, f'{sum(toggles.values())/5:.1f} messages a pick: {dict(toggles)}'
     task.close()
 
 

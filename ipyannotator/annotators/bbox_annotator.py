@@ -180,7 +180,8 @@ def _set_cursor(self:BboxAnnotator, cursor:str):
 def _show_list(self:BboxAnnotator):
     "Show the boxes in the list and the class of the selected box (or of new boxes) in the picker."
     e = self.editor
-    self.box_list.show(e.boxes, e.labels, e.selected, e.hover, disabled=e.read_only)
+    ids = getattr(e, 'ids', [])      # an editor that numbers its boxes by object id (video's) has them numbered so
+    self.box_list.show(e.boxes, e.labels, e.selected, e.hover, disabled=e.read_only, numbers=ids[:len(e)])
     label = e.labels[e.selected][:1] if e.selected is not None else [e.new_class] if e.new_class else []
     with self.updating: self.picker.value = [c for c in label if c in self.classes]
 

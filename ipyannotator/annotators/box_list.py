@@ -4,12 +4,12 @@
 
 # %% ../../nbs/12c_box_list.ipynb #5fc0166d
 from __future__ import annotations
-from typing import Sequence
-import ipywidgets as W
-from ipywidgets import CallbackDispatcher, Layout
-from ipyevents import Event
+from types import SimpleNamespace
+from typing import Callable, Sequence
+import anywidget
+from ipywidgets import CallbackDispatcher
+from traitlets import Bool, Dict, Int, List, Unicode
 from fastcore.basics import patch
-from ..base import Updating
 from .box_editor import round_box
 
 # %% auto #0
@@ -17,32 +17,108 @@ __all__ = ['BoxList']
 
 # %% ../../nbs/12c_box_list.ipynb #dfaace04
 _FIELDS = ('x', 'y', 'width', 'height')
-_FRAMES = {'selected': '2px solid #2196f3', 'hover': '2px solid #90caf9', None: '2px solid transparent'}
+_BOX_LIST_JS = r"""
+const FRAMES = {selected: '2px solid #2196f3', hover: '2px solid #90caf9', none: '2px solid transparent'};
+const FIELDS = ['x', 'y', 'width', 'height'];
 
-class _BoxRow(W.HBox):
-    "One row of a `BoxList`."
-    def __init__(self):
-        self.number = W.Button(tooltip='select this box', layout=Layout(width='40px'))
-        self.label = W.Dropdown(layout=Layout(width='110px'))
-        self.fields = {f: W.IntText(layout=Layout(width='64px'), tooltip=f) for f in _FIELDS}
-        self.delete = W.Button(description='✕', tooltip='delete this box', layout=Layout(width='32px'))
-        super().__init__([self.number, self.label, *self.fields.values(), self.delete], layout=Layout(border=_FRAMES[None]))
-        self.hover_event = Event(source=self, watched_events=['mouseenter', 'mouseleave'])
-        self.index, self.shown = 0, None
+function make(tag, props, style) {
+  const e = Object.assign(document.createElement(tag), props || {});
+  Object.assign(e.style, style || {});
+  return e;
+}
+
+export default {
+  render({model, el}) {
+    el.classList.add('ipyannotator-boxes');
+    const head = make('div', {className: 'ipyannotator-boxes-head'},
+                      {fontSize: '12px', color: '#555', display: 'flex', gap: '4px', padding: '0 2px'});
+    [['#', 40], ['class', 110], ...FIELDS.map(f => [f, 64])].forEach(([t, w]) =>
+      head.append(make('span', {textContent: t}, {width: w + 'px'})));
+    const table = make('div', {className: 'ipyannotator-boxes-table'});
+    const empty = make('i', {textContent: 'no boxes: drag on the image to draw one'}, {color: '#555'});
+    el.append(head, table, empty);
+    const rows = [];       // a row's elements, made once and reused: typing in one keeps its focus
+
+    function row(i) {
+      const r = {el: make('div', {className: 'ipyannotator-box-row'},
+                          {display: 'flex', gap: '4px', alignItems: 'center', border: FRAMES.none, padding: '1px'})};
+      r.number = make('button', {className: 'jupyter-button', title: 'select this box'}, {width: '40px'});
+      r.label = make('select', {title: 'class'}, {width: '110px'});
+      r.fields = Object.fromEntries(FIELDS.map(f => [f, make('input', {type: 'number', title: f}, {width: '64px'})]));
+      r.delete = make('button', {className: 'jupyter-button', textContent: '✕', title: 'delete this box'},
+                      {width: '32px'});
+      r.el.append(r.number, r.label, ...Object.values(r.fields), r.delete);
+      r.number.addEventListener('click', () => model.send({event: 'select', index: i}));
+      r.delete.addEventListener('click', () => model.send({event: 'delete', index: i}));
+      r.label.addEventListener('change', () => model.send({event: 'label', index: i, value: r.label.value}));
+      for (const f of FIELDS) r.fields[f].addEventListener('change', () => {
+        const v = parseInt(r.fields[f].value, 10);
+        // not a number: back to the value shown, as an IntText does
+        if (Number.isNaN(v)) r.fields[f].value = String(model.get('boxes')[i]?.[f] ?? '');
+        else model.send({event: 'change', index: i, field: f, value: v});
+      });
+      r.el.addEventListener('mouseenter', () => model.send({event: 'hover', index: i}));
+      r.el.addEventListener('mouseleave', () => model.send({event: 'hover', index: null}));
+      return r;
+    }
+
+    function options(r, label) {
+      const classes = model.get('classes');
+      const want = [['(no class)', ''], ...classes.map(c => [c, c])];
+      if (label && !classes.includes(label)) want.push([label, label]);
+      const key = JSON.stringify(want);
+      if (r.options === key) return;
+      r.options = key;
+      r.label.replaceChildren(...want.map(([text, value]) => make('option', {text, value})));
+    }
+
+    function draw() {
+      const data = model.get('boxes'), disabled = model.get('disabled');
+      while (rows.length < data.length) rows.push(row(rows.length));
+      data.forEach((d, i) => {
+        const r = rows[i];
+        if (r.number.textContent !== d.number) r.number.textContent = d.number;
+        options(r, d.label);
+        r.label.value = d.label;
+        for (const f of FIELDS) if (r.fields[f].value !== String(d[f])) r.fields[f].value = String(d[f]);
+        for (const e of [r.label, r.delete, ...Object.values(r.fields)]) e.disabled = disabled;
+      });
+      const shown = rows.slice(0, data.length).map(r => r.el);
+      const same = table.children.length === shown.length && shown.every((e, i) => table.children[i] === e);
+      if (!same) table.replaceChildren(...shown);
+      empty.style.display = data.length ? 'none' : '';
+      frame();
+    }
+
+    function frame() {
+      const selected = model.get('selected'), hover = model.get('hover');
+      const kind = i => i === selected ? 'selected' : i === hover ? 'hover' : 'none';
+      rows.forEach((r, i) => { r.el.style.border = FRAMES[kind(i)]; });
+    }
+
+    model.on('change:boxes change:classes change:disabled change:revision', draw);
+    model.on('change:selected change:hover', frame);
+    draw();
+  }
+};
+"""
 
 # %% ../../nbs/12c_box_list.ipynb #caaa1b6f
-class BoxList(W.VBox):
-    "A row per box: number (selects), class, x / y / width / height in image pixels, delete; selected and hovered rows framed."
+class BoxList(anywidget.AnyWidget):
+    "A row per box: number (selects), class, x / y / width / height in image pixels, delete; one widget, one trait."
+    _esm = _BOX_LIST_JS
+    boxes = List(Dict()).tag(sync=True)     #: a dict per box: `number`, `label`, `x`, `y`, `width`, `height`
+    classes = List(Unicode()).tag(sync=True) #: the classes offered (a box's class not among them is offered too)
+    selected = Int(None, allow_none=True).tag(sync=True) #: the row framed as selected
+    hover = Int(None, allow_none=True).tag(sync=True)    #: the row framed lightly: its box is under the mouse
+    disabled = Bool(False).tag(sync=True)   #: read-only: the class, the values and delete cannot be changed
+    revision = Int(0).tag(sync=True)        #: counts the rows shown again unchanged (after a typed value was refused)
+
     def __init__(self, classes:Sequence[str]): # the classes a box can have
-        self.classes, self.rows, self.disabled = list(classes), [], False
-        self.updating = Updating() # true while `show` sets the rows: their observers then call no callback
-        self.header = W.HTML('<span style="font-size:12px;color:#555">&nbsp;#&nbsp;&nbsp;&nbsp;&nbsp;&nbsp; class'
-                             + '&nbsp;'*20 + 'x' + '&nbsp;'*14 + 'y' + '&nbsp;'*12 + 'width' + '&nbsp;'*7 + 'height</span>')
-        self.empty = W.HTML('<i style="color:#555">no boxes: drag on the image to draw one</i>')
-        self.table = W.VBox()
-        super().__init__([self.header, self.table, self.empty])
-        self.add_class('ipyannotator-boxes')
+        super().__init__(classes=list(classes))
         self._callbacks = {e: CallbackDispatcher() for e in ('select', 'label', 'change', 'delete', 'hover')}
+        self._typed = False   # something was typed or picked since the last `show`: it shows the rows again
+        self.on_msg(self._on_msg)
 
 # %% ../../nbs/12c_box_list.ipynb #2e159280
 @patch
@@ -76,51 +152,86 @@ def on_hover(self:BoxList, callback, remove=False):
 
 # %% ../../nbs/12c_box_list.ipynb #20362281
 @patch
-def _row(self:BoxList) -> _BoxRow:
-    "A new row, wired to the callbacks (it reads its box's index when an event comes)."
-    r = _BoxRow()
-    def fire(kind, *args):
-        if self.updating: return
-        r.shown = None          # typed in: shown again at the next `show`, even if the box is refused and stays as it was
-        self._callbacks[kind](r.index, *args)
-    r.number.on_click(lambda _: fire('select'))
-    r.delete.on_click(lambda _: fire('delete'))
-    r.label.observe(lambda c: fire('label', c.new or None), 'value')
-    for f, w in r.fields.items(): w.observe(lambda c, f=f: fire('change', f, c.new), 'value')
-    r.hover_event.on_dom_event(lambda ev: self._callbacks['hover'](r.index if ev.get('type') == 'mouseenter' else None))
-    return r
-
-# %% ../../nbs/12c_box_list.ipynb #7d2eae18
-@patch
-def _options(self:BoxList, label:str|None) -> list:
-    extra = [(label, label)] if label and label not in self.classes else []
-    return [('(no class)', '')] + [(c, c) for c in self.classes] + extra
+def _on_msg(self:BoxList, _, content:dict, buffers=None):
+    "A gesture sent by the browser: `{'event': 'select' | 'label' | 'change' | 'delete' | 'hover', 'index': i, ...}`."
+    kind, i = content.get('event'), content.get('index')
+    ok = isinstance(i, int) and not isinstance(i, bool) and 0 <= i < len(self.boxes)
+    if kind == 'hover': self._callbacks['hover'](i if ok else None); return
+    if kind not in self._callbacks or not ok: return
+    if kind == 'change':
+        field, value = content.get('field'), content.get('value')
+        if field not in _FIELDS or not isinstance(value, (int, float)) or value != value: return
+        self._typed = True
+        self._callbacks['change'](i, field, int(value))
+    elif kind == 'label':
+        self._typed = True
+        self._callbacks['label'](i, str(content.get('value') or '') or None)
+    else: self._callbacks[kind](i)
 
 # %% ../../nbs/12c_box_list.ipynb #7212d679
 @patch
-def show(self:BoxList, boxes:Sequence[tuple], labels:Sequence[list], selected:int|None=None, hover:int|None=None,
-         disabled:bool=False):
-    "Show a row for each of `boxes` with its `labels`; frame the `selected` and `hover` rows; `disabled` for read-only."
-    with self.updating:
-        while len(self.rows) < len(boxes): self.rows.append(self._row())
-        for i, (b, l) in enumerate(zip(boxes, labels)):
-            r, label = self.rows[i], (l[0] if l else '')
-            if r.shown == (i, tuple(b), label, disabled): continue     # an unchanged row is not touched
-            r.index, r.number.description, r.shown = i, str(i + 1), (i, tuple(b), label, disabled)
-            opts = self._options(label)
-            if list(r.label.options) != opts: r.label.options = opts
-            r.label.value = label
-            for f, v in zip(_FIELDS, round_box(b)): r.fields[f].value = v
-            for w in (r.label, r.delete, *r.fields.values()): w.disabled = disabled
-        shown = self.rows[:len(boxes)]
-        if list(self.table.children) != shown: self.table.children = shown
-        self.empty.layout.display = 'none' if boxes else None
-        self.disabled = disabled
-    self.highlight(selected, hover)
+def show(self:BoxList, boxes:Sequence[tuple], # (x, y, width, height) of each box, in image pixels
+         labels:Sequence[list], # the labels of each box
+         selected:int|None=None, hover:int|None=None, # the rows to frame
+         disabled:bool=False, # read-only
+         numbers:Sequence|None=None): # what each row is numbered (default: 1, 2, ...; video: the object ids)
+    "Show a row for each of `boxes` with its `labels`, the `selected` and `hover` rows framed: one message."
+    numbers = list(numbers or ())
+    rows = [{'number': str(numbers[i]) if i < len(numbers) else str(i + 1), 'label': l[0] if l else '',
+             **dict(zip(_FIELDS, round_box(b)))} for i, (b, l) in enumerate(zip(boxes, labels))]
+    with self.hold_sync():
+        if self._typed and rows == self.boxes: self.revision += 1   # a typed value refused: the box's is shown again
+        self.boxes, self.disabled = rows, disabled
+        self.highlight(selected, hover)
+    self._typed = False
 
 # %% ../../nbs/12c_box_list.ipynb #1ff0246c
 @patch
 def highlight(self:BoxList, selected:int|None=None, hover:int|None=None):
     "Frame the row of the `selected` box, and more lightly the row of the box under the mouse (`hover`)."
-    for i, r in enumerate(self.table.children):
-        r.layout.border = _FRAMES['selected' if i == selected else 'hover' if i == hover else None]
+    with self.hold_sync(): self.selected, self.hover = selected, hover
+
+@patch
+def frame(self:BoxList, i:int) -> str|None:
+    "How row `i` is framed: `'selected'`, `'hover'` or `None`."
+    return 'selected' if i == self.selected else 'hover' if i == self.hover else None
+
+# %% ../../nbs/12c_box_list.ipynb #f6b8d0e2
+class _Control:
+    "A control of a row: `value` (or `description`) is what it shows; setting it, or `click()`, is the user's gesture."
+    def __init__(self, get:Callable, put:Callable|None=None, click:Callable|None=None, disabled:Callable=lambda: False):
+        self._get, self._put, self._click, self._disabled = get, put, click, disabled
+    value = description = property(lambda self: self._get(), lambda self, v: self._put(v))
+    disabled = property(lambda self: self._disabled())
+    def click(self): self._click()
+
+class _RowView:
+    "Row `index` of a `BoxList`, driven as the browser drives it."
+    def __init__(self, box_list:BoxList, index:int):
+        bl, i = box_list, index
+        shown = lambda key: lambda: bl.boxes[i][key]
+        def send(event, key=None, **msg):
+            def put(v=None):
+                if key is None or v != bl.boxes[i][key]:
+                    bl._handle_custom_msg({'event': event, 'index': i, **msg, 'value': v}, [])
+            return put
+        off = lambda: bl.disabled
+        self.index = i
+        self.number = _Control(shown('number'), lambda v: bl._renumber(i, v), send('select'))
+        self.label = _Control(shown('label'), send('label', 'label'), disabled=off)
+        self.fields = {f: _Control(shown(f), send('change', f, field=f), disabled=off) for f in _FIELDS}
+        self.delete = _Control(lambda: '✕', click=send('delete'), disabled=off)
+
+@patch
+def _renumber(self:BoxList, i:int, number):
+    self.boxes = [{**r, 'number': str(number)} if k == i else r for k, r in enumerate(self.boxes)]
+
+@patch(as_prop=True)
+def rows(self:BoxList) -> list[_RowView]:
+    "The rows shown, each with its controls (`number`, `label`, `fields`, `delete`) driven as the browser does."
+    return [_RowView(self, i) for i in range(len(self.boxes))]
+
+@patch(as_prop=True)
+def table(self:BoxList):
+    "The rows shown, as `table.children`."
+    return SimpleNamespace(children=tuple(self.rows))

@@ -4,9 +4,10 @@
 
 # %% ../../nbs/13_grid.ipynb #7c5b6e84
 from __future__ import annotations
-import html, json
+import html, json, operator
+from itertools import compress, repeat
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 import numpy as np
 import ipywidgets as W
 from fastcore.basics import patch
@@ -46,9 +47,15 @@ def _is_yes(value) -> bool: return isinstance(value, dict) and value.get('answer
 
 def _answers(values) -> list:
     "The answer of each of `values` (`None`: no value); equal values read at once are shared, each looked at once."
-    seen = {id(v): v for v in values}   # the few distinct objects among many shared ones
+    values = list(values)
+    ids = list(map(id, values))
+    seen = dict(zip(ids, values))        # the few distinct objects among many shared ones (loops in C: 100k in ms)
     answer = {k: (v.get('answer') if isinstance(v, dict) else None) for k, v in seen.items()}
-    return [answer[id(v)] for v in values]
+    return list(map(answer.__getitem__, ids))
+
+def _answered(answers:list, answer:bool) -> Iterable[bool]:
+    "Whether each of `answers` is `answer` (`True` or `False`, not merely equal)."
+    return map(operator.is_, answers, repeat(answer))
 
 # %% ../../nbs/13_grid.ipynb #d0fac9ff
 GRID_KEYS = {
@@ -115,10 +122,12 @@ def _load(self:GridAnnotator, order:ItemOrder, values:dict|None=None):
     values = self._all_values() if values is None else values
     self.order, self._page, items = order, None, order.items()
     shown = list(map(values.get, items))
-    self._index = AnnotatedIndex(order, [it for it, v in zip(items, shown) if v is not None])
+    self._index = AnnotatedIndex(order, ())        # filled from the values in order: no lookup of positions
+    self._index.done[:] = np.fromiter(map(operator.is_not, shown, repeat(None)), bool, len(shown))
+    self._index.count = int(self._index.done.sum())
     with self.updating:
         self.grid.items = items
-        self.grid.selected = {it for it, a in zip(items, _answers(shown)) if a is True}
+        self.grid.selected = set(compress(items, _answered(_answers(shown), True)))
     n = self.grid.page_size
     done = np.concatenate([self._index.done, np.ones(-len(items) % n, bool)])   # the last page, filled up
     self._complete = done.reshape(-1, n).all(axis=1) if items else np.zeros(0, bool)
@@ -155,7 +164,7 @@ def _show_position(self:GridAnnotator, page:int):
     if page != self._page: self.status.value = ''     # what it said was about the page left
     self._page, items = page, self._items_of(page)
     yes = {it for it in items if _is_yes(self.annotations.get(it))}
-    with self.updating:
+    with self.updating, self.grid.batch():       # the page, its frames and its cursor: one message
         self.grid.page = page
         self.grid.selected = (self.grid.selected - set(items)) | yes
         self.grid.cursor = min(self.grid.cursor if self._cursor_to is None else self._cursor_to, len(items) - 1)
@@ -379,19 +388,22 @@ def improve(self:GridTask, question:str|None=None, # shown above the grid
         p = np.asarray(predictions, dtype=float)
         if p.shape != (len(self.source),):
             raise ValueError(f"predictions must hold one probability per item ({len(self.source)}), got shape {p.shape}")
-        predictions = {self.source[i]: p[i] for i in range(len(self.source))}
+        predictions = dict(zip(self.source.ids, p.tolist()))
     annotations = Annotations(self.store, self.ground_truth(yes_labels))
     values = annotations.bulk()
-    items = _doubtful_first([self.source[i] for i in _with_answer(self.source, values, answer)], answer, predictions)
-    order = ItemOrder(self.source, self.source.positions(items))
+    positions = _with_answer(self.source, values, answer)
+    if predictions:                 # the most doubtful first: items sorted, and back to their positions
+        at = dict(zip(map(self.source.ids.__getitem__, positions), positions))
+        positions = [at[it] for it in _doubtful_first(list(at), answer, predictions)]
+    order = ItemOrder(self.source, positions)
     a = self._annotator(order, annotations, question, AnnotatorStep.IMPROVE, values)
     a.start()
     return a
 
 def _with_answer(source, values:dict, answer:bool) -> list[int]:
     "Source positions of the items answered `answer` in `values`."
-    found = source.positions(it for it, a in zip(values, _answers(values.values())) if a is answer)
-    return sorted(p for p in found if p is not None)
+    answers = _answers(map(values.get, source.ids))       # in source order: the positions come sorted, no lookup
+    return list(compress(range(len(answers)), _answered(answers, answer)))
 
 # %% ../../nbs/13_grid.ipynb #fbd3ab8d
 GridTask.name = 'grid'

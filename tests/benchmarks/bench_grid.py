@@ -9,13 +9,15 @@ Rows, each a median and p95 in milliseconds over `--pages` pages:
 - page cold: PageDown to a page never shown (the page left is answered: up to 12 writes; 12 decodes);
 - page cached: PageUp / PageDown between pages already shown and answered (no decode, no write);
 - toggle: a digit key selects an item (one store write, the title recounted);
-and 'open create', once: listing the folder, reading every answer and showing the first page.
+and 'open create', once: listing the folder, reading every answer and showing the first page; and the widget messages
+a cold page and a toggle send to the browser (issue 14: at most 6 a step; a page's thumbnails are one message).
 """
 import argparse, platform, statistics, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from nav_dataset import make_project
 
+from ipywidgets.widgets import widget as _widget
 from ipyannotator.base import Settings
 from ipyannotator.mltypes import InputImage, OutputGridBox
 from ipyannotator.media import FolderSource, ImageLoader
@@ -27,6 +29,15 @@ THUMB = 100
 
 def timed(f) -> float:
     t = time.perf_counter(); f(); return time.perf_counter() - t
+
+
+def messages(f, counts: list) -> float:
+    "Seconds of `f()`; the number of widget messages it sent is appended to `counts`."
+    sent, send = [0], _widget.Widget._send
+    def counting(self, msg, buffers=None): sent[0] += 1; return send(self, msg, buffers)
+    _widget.Widget._send = counting
+    try: return timed(f)
+    finally: _widget.Widget._send = send; counts.append(sent[0])
 
 
 def thumbnails_alone(project: Path, pages: int) -> tuple[list[float], list[float]]:
@@ -48,17 +59,18 @@ def in_annotator(project: Path, pages: int) -> dict:
     t = time.perf_counter()
     a = task.create(question='Does it show a circle?')
     opened = time.perf_counter() - t
-    toggles, cold, cached = [], [], []
+    toggles, cold, cached, sent_toggle, sent_page = [], [], [], [], []
     for p in range(pages):
-        toggles.append(timed(lambda: press(a, str(1 + p % 9))))
-        cold.append(timed(lambda: press(a, 'PageDown')))
+        toggles.append(messages(lambda: press(a, str(1 + p % 9)), sent_toggle))
+        cold.append(messages(lambda: press(a, 'PageDown'), sent_page))
     for p in range(pages):
         cached.append(timed(lambda: press(a, 'PageUp')))
     decodes = task.loader.cache_info()['decodes']
     assert decodes == 12*(pages + 1), f'each thumbnail decoded once, got {decodes} decodes for {pages + 1} pages'
     assert task.store.count() == 12*(pages + 1), 'every page left must be answered'
     task.close()
-    return dict(opened=opened, toggle=toggles, page_cold=cold, page_cached=cached)
+    return dict(opened=opened, toggle=toggles, page_cold=cold, page_cached=cached,
+                messages_page=statistics.mean(sent_page), messages_toggle=statistics.mean(sent_toggle))
 
 
 def stats(times):
@@ -81,9 +93,12 @@ if __name__ == '__main__':
             pages = min(a.pages, n // 12 - 1)
             cold, cached = thumbnails_alone(project, pages)
             r = in_annotator(project, pages)
-            rows = [('12 thumbnails, cold', cold), ('12 thumbnails, cached', cached), ('page, cold (answer + show)', r['page_cold']),
+            rows = [('12 thumbnails, cold', cold), ('12 thumbnails, cached', cached),
+                    ('page, cold (answer + show)', r['page_cold']),
                     ('page, cached (show)', r['page_cached']), ('toggle an item (1 write)', r['toggle'])]
             for label, times in rows:
                 med, p95 = stats(times)
                 print(f"{n:>7} | {label:<28} | {len(times):>3} | {med:>9.2f} | {p95:>7.2f}")
             print(f"{n:>7} | {'open create (once)':<28} | {1:>3} | {r['opened'] * 1000:>9.2f} | {'':>7}")
+            for label in ('page', 'toggle'):
+                print(f"{n:>7} | {'messages per ' + label:<28} | {pages:>3} | {r['messages_' + label]:>9.1f} | {'':>7}")
