@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from fastcore.basics import patch
 from .base import default_author
-from .storage import (AnnotationFileError, Record, Store, _FORMAT, _VERSION, _check_item, _chunks, _decode, _encode,
-                                  _texts)
+from .storage import (AnnotationFileError, Record, Store, _FORMAT, _VERSION, _check_field, _check_item,
+                                  _chunks, _growing_chunks, _decode, _encode, _texts)
 
 try: import psycopg
 except ImportError: psycopg = None  # the store says how to install it when it is used
@@ -131,9 +131,39 @@ CREATE INDEX IF NOT EXISTS current_by_author ON current (task, author, item);
 CREATE INDEX IF NOT EXISTS ops_by_time ON ops (time)"""
 _OUR_TABLES = {'meta', 'history', 'current', 'ops'}
 
+# %% ../nbs/02b_postgres.ipynb #5c9d6317
+_PG_CLASSES = [
+    """CREATE TABLE classes (task text COLLATE "C" NOT NULL, author text COLLATE "C" NOT NULL, item text COLLATE "C" NOT NULL,
+        class text COLLATE "C" NOT NULL, part bigint NOT NULL, PRIMARY KEY (task, author, item, class, part))""",
+    'CREATE INDEX classes_by_class ON classes (task, author, class, item, part)',
+    """CREATE OR REPLACE FUNCTION value_classes(v jsonb) RETURNS TABLE (part bigint, class text) LANGUAGE sql IMMUTABLE AS $$
+        SELECT 0::bigint, x #>> '{}' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'array' THEN v ELSE '[]' END) x
+            WHERE jsonb_typeof(x) = 'string'
+        UNION SELECT b.k - 1, x #>> '{}' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'object'
+                AND jsonb_typeof(v -> 'labels') = 'array' THEN v -> 'labels' ELSE '[]' END) WITH ORDINALITY b(l, k),
+            jsonb_array_elements(CASE WHEN jsonb_typeof(b.l) = 'array' THEN b.l ELSE '[]' END) x
+            WHERE jsonb_typeof(x) = 'string' $$""",
+    """CREATE OR REPLACE FUNCTION classes_follow_current() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+        BEGIN
+            IF TG_OP <> 'INSERT' THEN
+                DELETE FROM classes WHERE task = OLD.task AND author = OLD.author AND item = OLD.item; END IF;
+            IF TG_OP <> 'DELETE' THEN INSERT INTO classes SELECT NEW.task, NEW.author, NEW.item, c.class, c.part
+                FROM value_classes(NEW.value::jsonb) c ON CONFLICT DO NOTHING; END IF;
+            RETURN NULL;
+        END $$""",
+    """CREATE TRIGGER classes_follow_current AFTER INSERT OR UPDATE OR DELETE ON current
+        FOR EACH ROW EXECUTE FUNCTION classes_follow_current()"""]
+
+def _add_class_index(con):
+    "In the caller's transaction: create the class index and its trigger, filled from `current`, and analyze it."
+    for sql in _PG_CLASSES: con.execute(sql)
+    con.execute("""INSERT INTO classes SELECT cur.task, cur.author, cur.item, c.class, c.part
+        FROM current cur, value_classes(cur.value::jsonb) c ON CONFLICT DO NOTHING""")
+    con.execute('ANALYZE classes')
+
 # %% ../nbs/02b_postgres.ipynb #83b627d1
 def _prepare(con, schema:str, shown:str):
-    "In a transaction: create the schema and tables of a new project, or check that the schema holds one this version reads."
+    "In a transaction: create the schema, tables and class index of a project, or check the schema holds one we read."
     con.execute('SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))', (f'ipyannotator schema {schema}',))
     tables = {r[0] for r in con.execute("SELECT tablename FROM pg_tables WHERE schemaname=%s", (schema,))}
     where = f"schema {schema!r}"
@@ -146,10 +176,11 @@ def _prepare(con, schema:str, shown:str):
     if int(meta.get('version', 0)) > _VERSION:
         raise AnnotationFileError(shown, f"{where}, table meta, key 'version'",
                                   f"written by a newer ipyannotator (format version {meta['version']})", 'upgrade ipyannotator to open it')
-    if tables >= _OUR_TABLES: return
-    con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-    for sql in _PG_TABLES.split(';'): con.execute(sql)
-    con.execute('INSERT INTO meta VALUES (%s, %s), (%s, %s) ON CONFLICT DO NOTHING', ('format', _FORMAT, 'version', str(_VERSION)))
+    if not tables >= _OUR_TABLES:
+        con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        for sql in _PG_TABLES.split(';'): con.execute(sql)
+        con.execute('INSERT INTO meta VALUES (%s, %s), (%s, %s) ON CONFLICT DO NOTHING', ('format', _FORMAT, 'version', str(_VERSION)))
+    if 'classes' not in tables: _add_class_index(con)
 
 # %% ../nbs/02b_postgres.ipynb #03bb81ff
 class PostgresStore(Store):
@@ -243,11 +274,13 @@ def get(self:PostgresStore, item:str, author=None, task=None):
 # %% ../nbs/02b_postgres.ipynb #f7d39789
 @patch
 def put_many(self:PostgresStore, pairs:Iterable[tuple[str, Any]], author=None, task=None) -> int:
-    "Write (item, value) `pairs` in one transaction (an import, which undo does not go past); how many values changed."
+    "Write (item, value) `pairs` in one transaction (an import, which undo does not go past), then ANALYZE; how many changed."
     author, task = self._who(author), self._which(task)
     texts = {i: _encode(i, v) for i, v in ((_check_item(i), v) for i, v in pairs)}
     now = time.time()
-    return len(self._write(task, author, lambda con: _step(con, task, author, texts, now, bulk=1)))
+    changed = len(self._write(task, author, lambda con: _step(con, task, author, texts, now, bulk=1)))
+    if changed: self._db.run(lambda con, n: con.execute('ANALYZE current, classes, history'))   # planner's statistics
+    return changed
 
 # %% ../nbs/02b_postgres.ipynb #06acb102
 @patch
@@ -313,12 +346,19 @@ def items(self:PostgresStore, author=None, task=None) -> Iterator[tuple[str, Any
                        (self._which(task), self._who(author)), lambda r: (r[0] if r else '',))
     return ((item, _decode(v)) for item, v in rows)
 
+_ID_PAGE = 20_000   # ids listed per query by `annotated` (one array each: a phase opening reads them all)
+
 @patch
 def annotated(self:PostgresStore, author=None, task=None) -> Iterator[str]:
-    "The ids of the items `author` has a current value for in `task`, sorted, read a page at a time."
-    rows = self._pages('SELECT item FROM current WHERE item > %s AND task = %s AND author = %s ORDER BY item LIMIT %s',
-                       (self._which(task), self._who(author)), lambda r: (r[0] if r else '',))
-    return (r[0] for r in rows)
+    "The ids of the items `author` has a current value for in `task`, sorted, twenty thousand per query."
+    sql = ('SELECT array_agg(item ORDER BY item) FROM (SELECT item FROM current WHERE item > %s AND task = %s AND author = %s '
+           'ORDER BY item LIMIT %s) AS page')
+    args, last = (self._which(task), self._who(author)), ''
+    while True:
+        ids = self._one(sql, (last, *args, _ID_PAGE))[0] or []
+        yield from ids
+        if len(ids) < _ID_PAGE: return
+        last = ids[-1]
 
 @patch
 def records(self:PostgresStore, task=None) -> Iterator[Record]:
@@ -336,12 +376,12 @@ def count(self:PostgresStore, author=None, task=None) -> int:
 
 @patch
 def not_annotated(self:PostgresStore, items:Iterable[str], author=None, task=None) -> Iterator[str]:
-    "The ids among `items` that `author` has not annotated in `task`, read lazily, a few hundred at a time."
+    "The ids among `items` that `author` has not annotated in `task`, read lazily: one query for 500, then for more."
     author, task = self._who(author), self._which(task)
-    for chunk in _chunks(map(_check_item, items), 500):
-        sql = 'SELECT item FROM current WHERE task=%s AND author=%s AND item = ANY(%s)'
-        done = {r[0] for r in self._all(sql, (task, author, chunk))}
-        yield from (i for i in chunk if i not in done)
+    sql = ('SELECT u.i FROM unnest(%s::text[]) WITH ORDINALITY AS u(i, k) WHERE NOT EXISTS (SELECT 1 FROM current c '
+           'WHERE c.task=%s AND c.author=%s AND c.item=u.i) ORDER BY u.k')
+    for chunk in _growing_chunks(map(_check_item, items)):
+        yield from (r[0] for r in self._all(sql, (chunk, task, author)))
 
 @patch
 def values(self:PostgresStore, item:str, task=None) -> dict[str, Any]:
@@ -355,6 +395,32 @@ def last_item(self:PostgresStore, author=None, task=None) -> str|None:
     row = self._one('SELECT item FROM history WHERE task=%s AND author=%s AND undone=0 ORDER BY step DESC, seq DESC LIMIT 1',
                     (self._which(task), self._who(author)))
     return row and row[0]
+
+# %% ../nbs/02b_postgres.ipynb #9bdb526d
+@patch
+def get_many(self:PostgresStore, items:Iterable[str], author=None, task=None) -> dict[str, Any]:
+    "The current values of those of `items` that `author` has one for in `task`, a thousand per query."
+    author, task, out = self._who(author), self._which(task), {}
+    sql = 'SELECT item, value FROM current WHERE task=%s AND author=%s AND item = ANY(%s)'
+    for chunk in _chunks(map(_check_item, items), 1000):
+        out.update((i, _decode(v)) for i, v in self._all(sql, (task, author, chunk)))
+    return out
+
+@patch
+def texts(self:PostgresStore, author=None, task=None, field:str|None=None) -> Iterator[tuple[str, str]]:
+    "The current (item, value as JSON text) pairs of `author` in `task`, by item, in one query; or of `value[field]`."
+    args = (self._which(task), self._who(author))
+    if _check_field(field) is None:
+        return iter(self._all('SELECT item, value FROM current WHERE task=%s AND author=%s ORDER BY item', args))
+    sql = ('SELECT item, part FROM (SELECT item, (value::json -> %s)::text AS part FROM current WHERE task=%s AND author=%s '
+           "AND left(value, 1) = '{') AS v WHERE part IS NOT NULL ORDER BY item")
+    return iter(self._all(sql, (field, *args)))
+
+@patch
+def class_items(self:PostgresStore, cls:str, author=None, task=None) -> list[tuple[str, int]]:
+    "The (item, part) pairs whose current value by `author` in `task` names `cls`, sorted, from the class index."
+    sql = 'SELECT item, part FROM classes WHERE task=%s AND author=%s AND class=%s ORDER BY item, part'
+    return self._all(sql, (self._which(task), self._who(author), cls))
 
 # %% ../nbs/02b_postgres.ipynb #42157da3
 _DISTINCT = """WITH RECURSIVE a(x) AS (SELECT MIN({col}) FROM history WHERE {where}

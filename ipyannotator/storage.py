@@ -15,7 +15,8 @@ from fastcore.basics import patch
 from .base import STORES, Settings, default_author, is_database_url, item_id
 
 # %% auto #0
-__all__ = ['Record', 'AnnotationFileError', 'AnnotationWriteError', 'Store', 'SQLiteStore', 'open_store', 'to_dataframe']
+__all__ = ['Record', 'AnnotationFileError', 'AnnotationWriteError', 'Store', 'value_classes', 'SQLiteStore', 'open_store',
+           'to_dataframe']
 
 # %% ../nbs/02_storage.ipynb #7e6571b1
 @dataclass(frozen=True)
@@ -222,6 +223,20 @@ def __exit__(self:Store, *exc): self.close()
 def __repr__(self:Store):
     return f"{type(self).__name__}({str(self.path)!r}, author={self.author!r}, task={self.task!r})"
 
+# %% ../nbs/02_storage.ipynb #eb6f1c2e
+def value_classes(value) -> list[tuple[int, str]]:
+    "The (part, class) pairs `value` names: the strings of a list (part 0), or of each list of its `labels` (part: its index)."
+    if isinstance(value, list): return list(dict.fromkeys((0, c) for c in value if isinstance(c, str)))
+    labels = value.get('labels') if isinstance(value, dict) else None
+    if not isinstance(labels, list): return []
+    pairs = ((k, c) for k, cs in enumerate(labels) if isinstance(cs, list) for c in cs if isinstance(c, str))
+    return list(dict.fromkeys(pairs))
+
+@patch
+def class_items(self:Store, cls:str, author=None, task=None) -> list[tuple[str, int]]:
+    "The (item, part) pairs whose current value by `author` in `task` names `cls` (`value_classes`), sorted."
+    return sorted((item, k) for item, value in self.items(author, task) for k, c in value_classes(value) if c == cls)
+
 # %% ../nbs/02_storage.ipynb #1488839b
 def _check_field(field:str|None) -> str|None:
     if field is not None and not (isinstance(field, str) and field.replace('_', 'a').isalnum()):
@@ -263,6 +278,33 @@ def _run(con, script:str):
     "Run the `;`-separated statements of `script` one by one (inside the caller's transaction, unlike `executescript`)."
     for sql in script.split(';'):
         if sql.strip(): con.execute(sql)
+
+# %% ../nbs/02_storage.ipynb #3c0a3659
+_CLASSES_TABLE = """CREATE TABLE classes (task TEXT NOT NULL, author TEXT NOT NULL, item TEXT NOT NULL, class TEXT NOT NULL,
+    part INTEGER NOT NULL, PRIMARY KEY (task, author, item, class, part)) WITHOUT ROWID"""
+_CLASSES_INDEX = 'CREATE INDEX classes_by_class ON classes (task, author, class, item, part)'
+# the rows of one value {v} of item {i} by author {a} in task {t}, as value_classes takes them
+_CLASS_ROWS = ("""INSERT OR IGNORE INTO classes SELECT {t}, {a}, {i}, j.value, 0 FROM json_each({v}) j
+    WHERE json_type({v}) = 'array' AND j.type = 'text'""", """INSERT OR IGNORE INTO classes
+    SELECT {t}, {a}, {i}, l.value, b.key FROM json_each({v}, '$.labels') b, json_each(json_quote(b.value)) l
+    WHERE json_type({v}) = 'object' AND json_type({v}, '$.labels') = 'array' AND b.type = 'array' AND l.type = 'text'""")
+_FORGET = 'DELETE FROM classes WHERE task=OLD.task AND author=OLD.author AND item=OLD.item'
+
+def _class_triggers() -> list[str]:
+    new = [sql.format(t='NEW.task', a='NEW.author', i='NEW.item', v='NEW.value') for sql in _CLASS_ROWS]
+    forget_new = _FORGET.replace('OLD.', 'NEW.')
+    body = lambda *sqls: 'BEGIN ' + ''.join(s + '; ' for s in sqls) + 'END'
+    return [f'CREATE TRIGGER classes_insert AFTER INSERT ON current {body(forget_new, *new)}',
+            f'CREATE TRIGGER classes_delete AFTER DELETE ON current {body(_FORGET)}',
+            f'CREATE TRIGGER classes_update AFTER UPDATE ON current {body(_FORGET, *new)}']
+
+def _add_class_index(con):
+    "In the caller's transaction: create the class index and its triggers if the database has none, filled from `current`."
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name='classes'").fetchone(): return
+    for sql in [_CLASSES_TABLE, _CLASSES_INDEX, *_class_triggers()]: con.execute(sql)
+    for sql in _CLASS_ROWS:
+        rows = sql.format(t='c.task', a='c.author', i='c.item', v='c.value')
+        con.execute(rows.replace(' FROM json_each', ' FROM current c, json_each', 1))   # every value of `current`
 
 # %% ../nbs/02_storage.ipynb #ef227c9a
 _CHECK_SECONDS = 2.0 # the most time the check of a database at opening takes; larger files are checked in part
@@ -348,11 +390,12 @@ def _open_sqlite(path:Path, timeout:float) -> sqlite3.Connection:
     return con
 
 def _prepare(con):
-    "Inside a transaction: create the tables of an empty database, or migrate one of an older format."
+    "Inside a transaction: create the tables of an empty database, or migrate one of an older format; the class index."
     if not con.execute("SELECT 1 FROM sqlite_master WHERE name='meta'").fetchone():
         _run(con, _TABLES + ';' + _INDEXES)
         con.executemany('INSERT INTO meta VALUES (?, ?)', [('format', _FORMAT), ('version', str(_VERSION))])
     elif con.execute("SELECT value FROM meta WHERE key='version'").fetchone() == ('1',): _migrate_1(con)
+    _add_class_index(con)
 
 # %% ../nbs/02_storage.ipynb #9a78b3a6
 class SQLiteStore(Store):
@@ -493,6 +536,13 @@ def _chunks(xs:Iterable, n:int) -> Iterator[list]:
     it = iter(xs)
     while chunk := list(islice(it, n)): yield chunk
 
+def _growing_chunks(xs:Iterable, first:int=500, most:int=50_000) -> Iterator[list]:
+    "Lists of the `xs` in order: `first` of them, then ten times more each time, up to `most`."
+    it, n = iter(xs), first
+    while chunk := list(islice(it, n)):
+        yield chunk
+        n = min(n*10, most)
+
 @patch
 def _pages(self:SQLiteStore, sql:str, args:tuple, key) -> Iterator[tuple]:
     "Rows of `sql` (ending in `ORDER BY` ... `LIMIT ?`, taking the last `key(row)` as first arguments) a page at a time."
@@ -510,12 +560,19 @@ def items(self:SQLiteStore, author=None, task=None) -> Iterator[tuple[str, Any]]
                        (self._which(task), self._who(author)), lambda r: (r[0] if r else '',))
     return ((item, _decode(v)) for item, v in rows)
 
+_ID_PAGE = 20_000   # ids listed per query by `annotated` (one JSON text each: a phase opening reads them all)
+
 @patch
 def annotated(self:SQLiteStore, author=None, task=None) -> Iterator[str]:
-    "The ids of the items `author` has a current value for in `task`, sorted, read a page at a time."
-    rows = self._pages('SELECT item FROM current WHERE item > ? AND task = ? AND author = ? ORDER BY item LIMIT ?',
-                       (self._which(task), self._who(author)), lambda r: (r[0] if r else '',))
-    return (r[0] for r in rows)
+    "The ids of the items `author` has a current value for in `task`, sorted, read twenty thousand at a time."
+    sql = ('SELECT json_group_array(item) FROM (SELECT item FROM current WHERE item > ? AND task = ? AND author = ? '
+           'ORDER BY item LIMIT ?)')
+    args, last = (self._which(task), self._who(author)), ''
+    while True:
+        ids = sorted(json.loads(self._one(sql, (last, *args, _ID_PAGE))[0]))   # Python's order of str is SQLite's
+        yield from ids
+        if len(ids) < _ID_PAGE: return
+        last = ids[-1]
 
 @patch
 def records(self:SQLiteStore, task=None) -> Iterator[Record]:
@@ -542,12 +599,12 @@ def get_many(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> d
 
 @patch
 def not_annotated(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> Iterator[str]:
-    "The ids among `items` that `author` has not annotated in `task`, read lazily, a few hundred at a time."
+    "The ids among `items` that `author` has not annotated in `task`, read lazily: one query for 500, then for more."
     author, task = self._who(author), self._which(task)
-    for chunk in _chunks(map(_check_item, items), 500):
-        sql = f'SELECT item FROM current WHERE task=? AND author=? AND item IN ({",".join("?" * len(chunk))})'
-        done = {r[0] for r in self._all(sql, (task, author, *chunk))}
-        yield from (i for i in chunk if i not in done)
+    sql = ('SELECT j.value FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM current c WHERE c.task=? AND c.author=? '
+           'AND c.item=j.value) ORDER BY j.key')
+    for chunk in _growing_chunks(map(_check_item, items)):
+        yield from (r[0] for r in self._all(sql, (json.dumps(chunk), task, author)))
 
 @patch
 def values(self:SQLiteStore, item:str, task=None) -> dict[str, Any]:
@@ -588,6 +645,13 @@ def authors(self:SQLiteStore, task=None) -> list[str]:
 def tasks(self:SQLiteStore) -> list[str]:
     "The names of the tasks that have any history, sorted."
     return [r[0] for r in self._all(_DISTINCT.format(col='task', where='1'))]
+
+# %% ../nbs/02_storage.ipynb #af2707a6
+@patch
+def class_items(self:SQLiteStore, cls:str, author=None, task=None) -> list[tuple[str, int]]:
+    "The (item, part) pairs whose current value by `author` in `task` names `cls`, sorted, from the class index."
+    sql = 'SELECT item, part FROM classes WHERE task=? AND author=? AND class=? ORDER BY item, part'
+    return self._all(sql, (self._which(task), self._who(author), cls))
 
 # %% ../nbs/02_storage.ipynb #0fcd1240
 _LEGACY = 'legacy:'

@@ -51,7 +51,7 @@ def _expected(acked:list[int]) -> dict:
 def test_full_disk_raises_and_loses_nothing_acknowledged(kind, tmp_path):
     cls, name = STORES[kind]
     path = tmp_path/name
-    r = subprocess.run([sys.executable, '-c', FULL_DISK, kind, str(path), str(256 * 1024)], cwd=ROOT,
+    r = subprocess.run([sys.executable, '-c', FULL_DISK, kind, str(path), str(512 * 1024)], cwd=ROOT,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]          # every failure was an AnnotationWriteError, caught
     lines = [json.loads(l) for l in r.stdout.splitlines()]

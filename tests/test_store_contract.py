@@ -5,7 +5,7 @@ Each test takes `make`, a function that opens the store of one project (the same
 and checks behaviour every store must share. A last test replays one seeded sequence of random operations on each
 store and compares every result with the SQLite store's, the reference.
 """
-import math, random, threading, time
+import json, math, random, threading, time
 from pathlib import Path
 
 import numpy as np
@@ -193,6 +193,56 @@ def test_listing_reads_in_pages(make):
     assert s.values('img0002.jpg') == {'ada': ['cat']}
 
 
+def test_bulk_reads_agree_with_the_generic_ones(make):
+    "The one-query reads of a store (`get_many`, `texts`, `annotated`, `not_annotated`) say what `Store`'s item-by-item ones say."
+    from ipyannotator.storage import Store
+    s = make()
+    box = {'bbox': [{'x': 1, 'y': 2, 'width': 3, 'height': 4}], 'labels': [['car']]}
+    ids = [f'img{i:05d}.jpg' for i in range(0, 30_000, 3)]
+    s.put_many([*((i, ['cat']) for i in ids), ('b.jpg', box), ('c.jpg', {'answer': True}), ('é.jpg', {'labels': None})])
+    asked = ['x.jpg', 'c.jpg', *reversed(ids[:1200]), 'b.jpg', 'img00001.jpg']
+    assert s.get_many(asked) == Store.get_many(s, asked)
+    assert list(s.not_annotated(asked + ['zz.jpg'])) == ['x.jpg', 'img00001.jpg', 'zz.jpg']
+    assert list(s.annotated()) == list(Store.annotated(s)) == sorted([*ids, 'b.jpg', 'c.jpg', 'é.jpg'])
+    for field in (None, 'labels', 'answer'):
+        got = [(i, json.loads(t)) for i, t in s.texts(field=field)]
+        assert got == [(i, json.loads(t)) for i, t in Store.texts(s, field=field)], field
+
+
+def test_class_items_follow_every_write(make):
+    "The class index answers as `value_classes` over the current values, after any write."
+    from ipyannotator.storage import Store
+    s = make()
+    boxes = lambda *ls: {'bbox': [{'x': 0, 'y': 0, 'width': 1, 'height': 1}] * len(ls), 'labels': [list(l) for l in ls]}
+    def same():
+        for cls in ('cat', 'dog', 'car', 'bus'): assert s.class_items(cls) == Store.class_items(s, cls), cls
+    s.put_many([('a.jpg', ['cat']), ('b.jpg', ['cat', 'dog']), ('c.jpg', boxes(['car'], ['bus', 'car'])), ('d.jpg', [])])
+    assert s.class_items('cat') == [('a.jpg', 0), ('b.jpg', 0)]
+    assert s.class_items('car') == [('c.jpg', 0), ('c.jpg', 1)]
+    same()
+    s.put('a.jpg', ['dog']); same()
+    s.apply({'b.jpg': None, 'd.jpg': ['cat'], 'c.jpg': boxes(['bus'])}); same()
+    assert (s.class_items('cat'), s.class_items('car')) == ([('d.jpg', 0)], [])
+    s.undo(); same()
+    assert s.class_items('car') == [('c.jpg', 0), ('c.jpg', 1)]
+    s.redo(); same()
+    s.delete('d.jpg'); same()
+    assert s.class_items('cat') == []
+    s.close()
+    s = make()
+    assert s.class_items('bus') == [('c.jpg', 0)]                 # kept with the values
+
+
+def test_class_items_keep_tasks_and_authors_apart(make):
+    needs(make, 'authors', 'tasks')
+    s = make()
+    s.put('1.jpg', ['cat']); s.put('1.jpg', ['cat'], author='bob'); s.put('2.jpg', ['cat'], task='other')
+    assert (s.class_items('cat'), s.class_items('cat', author='bob'), s.class_items('cat', task='other')) == (
+        [('1.jpg', 0)], [('1.jpg', 0)], [('2.jpg', 0)])
+    s.delete('1.jpg', author='bob')
+    assert (s.class_items('cat'), s.class_items('cat', author='bob')) == ([('1.jpg', 0)], [])
+
+
 def test_items_sort_as_python_sorts(make):
     s = make()
     names = ['apple.jpg', 'Zebra.jpg', 'é.jpg', 'z.jpg', 'a b.jpg', 'a/b.jpg', 'a-b.jpg']
@@ -298,6 +348,9 @@ def test_every_result_equals_the_sqlite_stores(make, tmp_path):
         if make.kind == 'json' and op in ('history', 'last_item'): continue  # for the session only, documented in jsonstore
         want, got = _plain(getattr(ref, op)(*args, **kw)), _plain(getattr(s, op)(*args, **kw))
         assert got == want, f'operation {n}: {op}{args} {kw}'
+        if n % 10 == 0:                                        # the class index follows every write
+            for cls in ('cat', 'dog', 'x', 'y', 'imported'):
+                assert s.class_items(cls, **kw) == ref.class_items(cls, **kw), f'operation {n}: class {cls} {kw}'
     for a in authors:
         for t in tasks:
             assert list(s.items(a, t)) == list(ref.items(a, t))

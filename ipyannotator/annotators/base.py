@@ -5,20 +5,21 @@
 # %% ../../nbs/10_annotator_base.ipynb #d5cd99e9
 from __future__ import annotations
 from typing import Any, Callable, Iterable, Sequence
-import html, json, numbers
+import html, json, numbers, os
 import numpy as np
 import ipywidgets as W
 from traitlets import Any as TAny, Bool, Unicode
 from fastcore.basics import patch
 from ..base import AnnotatorStep, Updating
 from ..mltypes import Output
-from ..storage import Store
+from ..storage import Store, value_classes
 from ..media import ItemSource
 from ..widgets import Guard, Navigator, error_text
 from ..keys import KeyMap, KeyboardControl
 
 # %% auto #0
-__all__ = ['NotSaved', 'Annotations', 'ItemOrder', 'AnnotatedIndex', 'AnnotatorBase', 'press', 'widget_or_error']
+__all__ = ['NotSaved', 'Annotations', 'truth_classes', 'kept_truth_index', 'ItemOrder', 'AnnotatedIndex', 'AnnotatorBase',
+           'press', 'widget_or_error']
 
 # %% ../../nbs/10_annotator_base.ipynb #c145100a
 class NotSaved(Exception):
@@ -29,9 +30,11 @@ class NotSaved(Exception):
 
 class Annotations:
     "The annotations a phase reads (`store` over `ground_truth`) and writes (`store`; read-only without one)."
-    def __init__(self, store:Store|None=None, ground_truth:dict|None=None):
+    def __init__(self, store:Store|None=None, # the values written (`None`: read-only)
+                 ground_truth:dict|None=None, # item -> value shown where the store has none
+                 truth_index:dict|None=None): # `truth_classes(ground_truth)`, if kept already (`kept_truth_index`)
         self.store, self.ground_truth = store, dict(ground_truth or {})
-        self._listeners = []
+        self._listeners, self._truth_index = [], truth_index
 
     @property
     def read_only(self) -> bool: return self.store is None
@@ -115,6 +118,48 @@ def bulk(self:Annotations, field:str|None=None) -> dict:
     if len(decoded) < len(set(texts.values())):     # the values not shared, one by one
         out.update((item, json.loads(text)) for item, text in texts.items() if text not in decoded)
     return out
+
+# %% ../../nbs/10_annotator_base.ipynb #8dee5c00
+def truth_classes(ground_truth:dict) -> dict[str, list[tuple[int, list[str]]]]:
+    "Per class, the (part, items) of `ground_truth` whose values name it (`value_classes`); equal labels looked at once."
+    same, other, index = {}, [], {}
+    for item, value in ground_truth.items():
+        if type(value) is list:
+            try: same.setdefault(tuple(value), []).append(item); continue
+            except TypeError: pass                  # a list of lists: looked at alone
+        other.append(item)
+    for value, items in [*((list(k), its) for k, its in same.items()), *((ground_truth[i], [i]) for i in other)]:
+        for k, c in value_classes(value): index.setdefault(c, []).append((k, items))
+    return index
+
+def kept_truth_index(owner, # keeps the index (a task): `owner._kept_truth_index`
+                     path, # the ground-truth file (`None` or missing: nothing kept)
+                     read:Callable[[], dict]) -> tuple[dict, dict]: # reads the ground truth
+    "The ground truth `read()` gives, and its `truth_classes`, kept on `owner` while the file at `path` is unchanged."
+    try: st = os.stat(path); key = (st.st_mtime_ns, st.st_size)   # taken before reading: never paired with older text
+    except (OSError, TypeError): key = None
+    gt = read()
+    if key is None: return gt, None
+    kept = getattr(owner, '_kept_truth_index', None)
+    if kept is None or kept[0] != key: owner._kept_truth_index = kept = (key, truth_classes(gt))
+    return gt, kept[1]
+
+@patch
+def _truth_classes(self:Annotations) -> dict[str, list[tuple[int, list[str]]]]:
+    "Per class, (part, items) of the ground truth, made once (the ground truth does not change), or given."
+    if self._truth_index is None: self._truth_index = truth_classes(self.ground_truth)
+    return self._truth_index
+
+@patch
+def class_items(self:Annotations, cls:str) -> list[tuple[str, int]]:
+    "The (item, part) pairs whose value in this phase (store over ground truth) names `cls`, sorted by item."
+    rows = list(self.store.class_items(cls)) if self.store is not None else []
+    truth = self._truth_classes().get(cls, [])
+    if truth:
+        items = list(dict.fromkeys(i for _, its in truth for i in its))
+        free = set(self.store.not_annotated(items)) if self.store is not None else set(items)
+        rows += [(i, k) for k, its in truth for i in its if i in free]
+    return sorted(rows)
 
 # %% ../../nbs/10_annotator_base.ipynb #62135f5c
 class ItemOrder:

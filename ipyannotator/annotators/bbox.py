@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from fastcore.basics import patch
 from ..base import AnnotatorStep, check_type
 from ..mltypes import InputImage, OutputImageBbox
-from .base import Annotations, ItemOrder
+from .base import Annotations, ItemOrder, kept_truth_index
 from .improve import ClassFilter, ImproveBase, items_with_classes
 from .task import AppSetup, Task, comma_list
 from .box_editor import boxes_of, value_of
@@ -146,6 +146,11 @@ def entries_of(self:BboxImprove, item:str, value) -> list:
     return [((item, i), l or ()) for i, l in enumerate(labels or [])]
 
 @patch
+def entry_at(self:BboxImprove, item:str, part:int) -> tuple:
+    "The entry of box number `part` of `item`: without scores, a class is listed from the store's class index."
+    return (item, part)
+
+@patch
 def doubt(self:BboxImprove, entry:tuple, cls:str) -> float|None:
     "The detector's score of the box of `entry` (the lowest first), `None` for a box without one."
     return self.scores.get((entry[0], tuple(self._box(entry)[0]))) if entry[0] in self._scored else None
@@ -231,7 +236,8 @@ class BboxTask(Task):
     def improve(self, scores:dict|None=None, # item -> [score per box], the lowest shown first
                 items:Sequence[str]|None=None): # review the boxes of these items only (e.g. disputed ones); default all
         "Review the boxes class by class, fix the wrong ones."
-        return BboxImprove(self.source, self.input, self.output, Annotations(self.store, self.ground_truth()), scores=scores,
+        truth = kept_truth_index(self, self.settings.ground_truth_path, self.ground_truth)   # its class index kept
+        return BboxImprove(self.source, self.input, self.output, Annotations(self.store, *truth), scores=scores,
                            n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols, items=items)
 
 # %% ../../nbs/12e_bbox.ipynb #ff050e02

@@ -15,7 +15,7 @@ from ..mltypes import InputImage, OutputImageLabel, OutputLabel
 from ..media import FolderSource, ImageLoader, IMAGE_EXTENSIONS
 from ..canvas import ImageCanvas
 from ..widgets import LabelPicker
-from .base import AnnotatorBase, Annotations, ItemOrder
+from .base import AnnotatorBase, Annotations, ItemOrder, kept_truth_index
 from .improve import ClassFilter, ImproveBase, items_with_classes
 from .task import AppSetup, Task, comma_list
 
@@ -163,6 +163,10 @@ class ClassificationImprove(ImproveBase):
         "An item is its own entry, listed under each of its labels."
         return [(item, value)] if isinstance(value, list) else []
 
+    def entry_at(self, item:str, part:int) -> str:
+        "An item is the entry of its labels: without predictions, a class is listed from the store's class index."
+        return item
+
     def scored(self) -> bool:
         "Whether the model's predictions are given."
         return bool(self.predictions)
@@ -234,8 +238,9 @@ class ClassificationTask(Task):
             if predictions.shape != (len(self.source), len(self.classes)):
                 raise ValueError(f"predictions must have shape (items, classes) = {(len(self.source), len(self.classes))}, got {predictions.shape}")
             predictions = {self.source[i]: predictions[i] for i in range(len(self.source))}
-        shown = self.ground_truth() if values is None else values
-        return ClassificationImprove(self.source, self.input, self.output, Annotations(self.store, shown), self.classes,
+        if values is None: shown, index = kept_truth_index(self, self.settings.ground_truth_path, self.ground_truth)
+        else: shown, index = values, None
+        return ClassificationImprove(self.source, self.input, self.output, Annotations(self.store, shown, index), self.classes,
                                      self.images, n_rows=self.settings.n_rows or 3, n_cols=self.settings.n_cols,
                                      predictions=predictions, items=items)
 

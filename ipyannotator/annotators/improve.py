@@ -88,6 +88,10 @@ class ImproveBase(W.VBox):
         "The grid entries of `item`, whose value (or its `field`) is `value`, each with the classes it is listed under."
         raise NotImplementedError(f"{type(self).__name__} must implement entries_of(item, value), or entries(cls)")
 
+    def entry_at(self, item:str, part:int):
+        "The entry at part `part` of `item`'s value (`value_classes`): given, a class is listed from the class index."
+        raise NotImplementedError
+
     def doubt(self, entry, cls:str) -> float|None:
         "How sure a model is that `entry` is of class `cls` (the least sure first); `None`: no score (listed last)."
         return None
@@ -111,15 +115,34 @@ def _position(self:ImproveBase, item:str) -> int:
     return len(self.source) if p is None else p
 
 @patch
+def _indexed(self:ImproveBase) -> bool:
+    "Whether a class is listed from the class index (entries without doubt, at `entry_at`), not from every value."
+    return (not self.scored() and type(self).entry_at is not ImproveBase.entry_at
+            and callable(getattr(self.annotations, 'class_items', None)))
+
+@patch
 def _build(self:ImproveBase):
-    "Read the values under review (or their `field`) once; the list of a class is made from them when it is shown."
+    "Start the lists: from the class index, or from the values under review (or their `field`), read once."
+    self._keys, self._lists, self._doubts, self._shown = {}, {}, {}, None
+    if self._indexed(): return
     values = self.annotations.bulk(self.field)
     if self._wanted is not None: values = {it: values[it] for it in self.items if it in values}
-    self._shown, self._keys, self._lists, self._doubts = values, {}, {}, {}
+    self._shown = values
+
+@patch
+def _build_indexed(self:ImproveBase, cls:str):
+    "The entries of `cls` from the class index, in source order: no value is read."
+    rows, n, inf = self.annotations.class_items(cls), len(self.source), math.inf
+    if self._wanted is not None: rows = [r for r in rows if r[0] in self._wanted]
+    items = list(dict.fromkeys(i for i, _ in rows))
+    at = dict(zip(items, self.source.positions(items)))
+    keys = sorted((inf, n if (p := at[i]) is None else p, self.entry_at(i, k)) for i, k in rows)
+    self._keys[cls], self._lists[cls] = keys, [k[2] for k in keys]
 
 @patch
 def _build_class(self:ImproveBase, cls:str):
-    "The entries of `cls`, sorted, from the values under review."
+    "The entries of `cls`, sorted, from the class index or the values under review."
+    if self._shown is None: return self._build_indexed(cls)
     values, inf, doubt, entries_of = self._shown, math.inf, self.doubt if self.scored() else None, self.entries_of
     n, items, keys, named = len(self.source), list(values), [], {}
     for item, p in zip(items, self.source.positions(items)):
@@ -149,16 +172,19 @@ def _key(self:ImproveBase, entry, cls:str, position:int) -> tuple:
 def _written(self:ImproveBase, item:str, value):
     "After a write: move the entries of `item` out of the lists they leave, into those they join; show the page again."
     if self._lists is None or (self._wanted is not None and item not in self._wanted): return
-    p, old = self._position(item), self._shown.pop(item, None)
-    for e, classes in (self.entries_of(item, old) if old is not None else ()):
-        for c in classes:
-            if (ks := self._keys.get(c)) is None: continue
-            k = self._key(e, c, p)
-            i = bisect_left(ks, k)
-            if i < len(ks) and ks[i] == k: del ks[i], self._lists[c][i]
-            self._doubts.pop((e, c), None)
+    p = self._position(item)
+    if self._shown is None: self._forget(item, p)
+    else:
+        old = self._shown.pop(item, None)
+        for e, classes in (self.entries_of(item, old) if old is not None else ()):
+            for c in classes:
+                if (ks := self._keys.get(c)) is None: continue
+                k = self._key(e, c, p)
+                i = bisect_left(ks, k)
+                if i < len(ks) and ks[i] == k: del ks[i], self._lists[c][i]
+                self._doubts.pop((e, c), None)
     if value is not None:
-        self._shown[item] = value
+        if self._shown is not None: self._shown[item] = value
         for e, classes in self.entries_of(item, value):
             for c in classes:
                 if (ks := self._keys.get(c)) is None: continue
@@ -245,3 +271,11 @@ def _report(self:ImproveBase, err:Exception):
     if isinstance(err, NotSaved):
         with Guard(): self.refresh()
     self.message(str(err) if isinstance(err, NotSaved) else error_text(err), error=True)
+
+@patch
+def _forget(self:ImproveBase, item:str, position:int):
+    "Take the entries of `item` out of the lists made from the class index (no doubts: they sit at its position)."
+    for c, ks in self._keys.items():
+        lo, hi = bisect_left(ks, (math.inf, position)), bisect_left(ks, (math.inf, position + 1))
+        for i in reversed(range(lo, hi)):
+            if self.item_of(ks[i][2]) == item: del ks[i], self._lists[c][i]

@@ -11,9 +11,10 @@ labels task also gets a ground truth of the N + 10 images (another label than th
 filter and improve. Medians in milliseconds, wall clock, on whatever this machine is doing (2 shared cores here: expect
 noise of tens of percent). 'open' is a phase opened on a task whose items are listed and ground truth read already (as
 the app does when a page is prepared ahead); 'cold' opens a new `Annotator` (listing 100k files, reading the class
-images, opening the store). PostgreSQL right after an import of 100k rows plans single-item queries with stale
-statistics until autovacuum analyzes the tables: `--analyze` runs ANALYZE after each import, to see both. Only the
-public API is used (and, for --analyze, the PostgreSQL store's connection), so the same script measures an older checkout:
+images, opening the store). PostgreSQL right after an import of 100k rows planned single-item queries with stale
+statistics until autovacuum analyzed the tables; the store now runs ANALYZE after `put_many` itself, and `--analyze`
+runs it once more after each import (for an older checkout, to see both). Only the public API is used (and, for
+--analyze, the PostgreSQL store's connection), so the same script measures an older checkout:
 
     git archive HEAD ipyannotator | tar -x -C /tmp/before && PYTHONPATH=/tmp/before python tests/benchmarks/bench_scale.py
 """
