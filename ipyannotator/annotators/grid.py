@@ -15,7 +15,7 @@ from ..base import AnnotatorStep, atomic_write
 from ..storage import read_annotations_json
 from ..mltypes import InputImage, OutputGridBox
 from ..media import ImageLoader
-from ..widgets import ThumbnailGrid
+from ..thumbnails import ThumbnailGrid
 from ..keys import DEFAULT_KEYS, KeyMap
 from .base import AnnotatedIndex, AnnotatorBase, Annotations, ItemOrder
 from .task import AppSetup, Task

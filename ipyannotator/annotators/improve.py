@@ -12,7 +12,8 @@ from fastcore.basics import patch
 from ..base import Updating
 from ..mltypes import Output
 from ..media import ItemSource
-from ..widgets import Guard, ThumbnailGrid, error_text, keep_first_option
+from ..widgets import Guard, error_text, keep_first_option
+from ..thumbnails import ThumbnailGrid
 from ..keys import DEFAULT_KEYS, KeyMap, KeyboardControl
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
 
