@@ -173,9 +173,11 @@ class LabelPicker(ipywidgets.VBox):
                  multi:bool=False, # several labels per item
                  width:int=150, # width of a button (and of its image), in pixels
                  height:int=30, # height of a text button, or of the image above a button
-                 filter_threshold:int=10): # show a filter box when there are more classes than this
+                 filter_threshold:int=10, # show a filter box when there are more classes than this
+                 captions:dict|None=None): # class -> the text on its button (default: the class itself)
         check_positive('width', width); check_positive('height', height)
         self.images, self.width, self.height, self.filter_threshold = images or {}, width, height, filter_threshold
+        self.captions = dict(captions or {})
         self.filter = ipywidgets.Text(placeholder='filter classes', continuous_update=True, layout=Layout(width=f'{max(width, 150)}px'))
         self.buttons = ipywidgets.Box(layout=Layout(flex_flow='row wrap', align_items='flex-start',
                                                     align_content='flex-start'))   # rows together at the top
@@ -209,7 +211,7 @@ class LabelPicker(ipywidgets.VBox):
 def _build(self:LabelPicker):
     self._cards, self._buttons = {}, {}
     for c in self.classes:
-        b = ipywidgets.Button(description=c, tooltip=c, layout=Layout(width=f'{self.width}px', height='auto' if c in self.images else f'{self.height}px'))
+        b = ipywidgets.Button(description=self.caption(c), tooltip=c, layout=Layout(width=f'{self.width}px', height='auto' if c in self.images else f'{self.height}px'))
         b.on_click(lambda _, c=c: self.toggle(c))
         card = b
         if c in self.images:
@@ -227,10 +229,15 @@ def _build(self:LabelPicker):
     self._show_selection(self.classes)
 
 @patch
+def caption(self:LabelPicker, c:str) -> str:
+    "The text on the button of class `c`."
+    return self.captions.get(c, c)
+
+@patch
 def visible(self:LabelPicker) -> list[str]:
-    "The classes whose buttons the filter shows, in order."
+    "The classes whose buttons the filter shows (it matches a class or its caption), in order."
     q = self.filter.value.strip().lower() if len(self.classes) > self.filter_threshold else ''
-    return [c for c in self.classes if q in c.lower()]
+    return [c for c in self.classes if q in c.lower() or q in self.caption(c).lower()]
 
 @patch
 def _refresh(self:LabelPicker):
@@ -239,7 +246,7 @@ def _refresh(self:LabelPicker):
     hint = {c: f'{n} ' for n, c in enumerate(vis[:9], 1)}
     shown = set(vis)
     for c, b in self._buttons.items():
-        b.description = hint.get(c, '') + c
+        b.description = hint.get(c, '') + self.caption(c)
         self._cards[c].layout.display = None if c in shown else 'none'
 
 @patch

@@ -20,8 +20,8 @@ from .improve import ClassFilter, ImproveBase, items_with_classes
 from .task import AppSetup, Task, comma_list
 
 # %% auto #0
-__all__ = ['label_folder', 'class_names', 'class_images', 'ClassificationAnnotator', 'doubt_order', 'ClassificationImprove',
-           'ClassificationTask']
+__all__ = ['label_folder', 'class_names', 'class_images', 'class_captions', 'ClassificationAnnotator', 'doubt_order',
+           'ClassificationImprove', 'ClassificationTask']
 
 # %% ../../nbs/11_classification.ipynb #f040a11b
 def label_folder(output, settings:Settings):
@@ -49,6 +49,11 @@ def class_images(output, settings:Settings, classes:Sequence[str]) -> dict|None:
     try: return {c: loader.get(c) for c in classes}
     finally: loader.close()
 
+def class_captions(classes:Sequence[str]) -> dict[str, str]:
+    "The caption of each class image's button: its file name without the suffix ({} if two would read the same)."
+    stems = {c: Path(c).stem for c in classes}
+    return stems if len(set(stems.values())) == len(stems) else {}
+
 # %% ../../nbs/11_classification.ipynb #6f76f412
 class ClassificationAnnotator(AnnotatorBase):
     "An image and a label picker; labels are saved as they are picked."
@@ -65,7 +70,8 @@ class ClassificationAnnotator(AnnotatorBase):
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
         self.picker = LabelPicker(list(classes), images=images, multi=output.multi,  # wide enough to read a class name
-                                  width=max(output.label_width, 120), height=output.label_height)
+                                  width=max(output.label_width, 120), height=output.label_height,
+                                  captions=class_captions(classes) if images else None)
         self.picker.disabled = annotations.read_only
         self.picker.observe(self.guard(self._picked), 'value')
         self.auto_advance_box = W.Checkbox(description='go on after a label', indent=False,
@@ -147,7 +153,8 @@ class ClassificationImprove(ImproveBase):
         self.predictions, self._column = predictions, {c: k for k, c in enumerate(classes)}
         super().__init__(source, annotations, output, classes, lambda it: self.loader.thumbnail(it, w, h),
                          n_rows, n_cols, items=items, prefetch=lambda its: self.loader.prefetch_thumbnails(its, w, h))
-        self.new_label = LabelPicker(self.classes, images=images)
+        captions = class_captions(self.classes) if images else None
+        self.new_label = LabelPicker(self.classes, images=images, captions=captions)
         self.relabel_button = W.Button(description='Relabel selected (Enter)', icon='check')
         self.relabel_button.on_click(self.guard(lambda _: self.relabel()))
         for n in range(1, 10):
