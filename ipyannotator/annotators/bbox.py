@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from ..base import AnnotatorStep, check_type
 from ..mltypes import InputImage, OutputImageBbox
 from .base import Annotations, ItemOrder, kept_truth_index
-from .improve import ClassFilter, ImproveBase, items_with_classes
+from .improve import ImproveBase, explore_by_class
 from .task import AppSetup, Task, comma_list
 from .box_editor import boxes_of, value_of
 from .box_drawing import class_colour
@@ -212,17 +212,14 @@ def _check_suggestions(suggestions, output:OutputImageBbox, source) -> dict:
 # %% ../../nbs/12e_bbox.ipynb #57101537
 class BboxTask(Task):
     "Bounding boxes on images: `explore` the ground truth, `create` boxes (from suggestions, if given), `improve` them."
+    def annotator(self, order:ItemOrder, annotations:Annotations, step:AnnotatorStep) -> BboxAnnotator:
+        "The box annotator of a phase."
+        return BboxAnnotator(order, self.input, self.output, annotations, step=step)
+
     def explore(self, k:int|None=None, # show the items with boxes of the first `k` classes only
                 classes:Sequence[str]|None=None): # or of these classes only
         "Browse the ground-truth boxes, read-only, optionally the items with boxes of some classes."
-        gt, all_classes = self.ground_truth(), list(self.output.classes)
-        shown = list(classes) if classes else all_classes[:k] if k else all_classes
-        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output)) if (k or classes) else ItemOrder(self.source)
-        a = BboxAnnotator(order, self.input, self.output, Annotations(ground_truth=gt), step=AnnotatorStep.EXPLORE)
-        a.class_filter = ClassFilter(a, gt, shown)
-        a.children = [a.class_filter, *a.children]
-        a.start()
-        return a
+        return explore_by_class(self, list(classes) if classes else list(self.output.classes)[:k] if k else None)
 
     def create(self, suggestions:dict|None=None, # item -> box value from a model, shown dashed until accepted or corrected
                order:Sequence[int]|None=None): # source positions to annotate, in this order (default: all)

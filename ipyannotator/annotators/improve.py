@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Sequence
 import html, math
 import ipywidgets as W
 from fastcore.basics import patch
-from ..base import Updating
+from ..base import AnnotatorStep, Updating
 from ..mltypes import Output
 from ..media import ItemSource
 from ..widgets import Guard, error_text, keep_first_option
@@ -18,7 +18,7 @@ from ..keys import DEFAULT_KEYS, KeyMap, KeyboardControl
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
 
 # %% auto #0
-__all__ = ['items_with_classes', 'ClassFilter', 'ImproveBase']
+__all__ = ['items_with_classes', 'ClassFilter', 'explore_by_class', 'ImproveBase']
 
 # %% ../../nbs/10b_improve.ipynb #40979d84
 def items_with_classes(source:ItemSource, # the items
@@ -46,6 +46,18 @@ class ClassFilter(W.Dropdown):
         self.annotator.shown_class = cls
         wanted = self.all_classes if cls is None else [cls]
         self.annotator.set_order(ItemOrder(src, items_with_classes(src, self.values, wanted, self.annotator.output)))
+
+# %% ../../nbs/10b_improve.ipynb #b62306d6
+def explore_by_class(task, # a task with classes (its `annotator` makes the phase's widget)
+                     shown:Sequence[str]|None=None): # open on the items with these classes only (default: every item)
+    "Browse the task's ground truth, read-only, with a class filter above it."
+    gt, classes = task.ground_truth(), list(shown) if shown else list(task.classes)
+    order = ItemOrder(task.source, items_with_classes(task.source, gt, classes, task.output) if shown else None)
+    a = task.annotator(order, Annotations(ground_truth=gt), AnnotatorStep.EXPLORE)
+    a.class_filter = ClassFilter(a, gt, classes)
+    a.children = [a.class_filter, *a.children]
+    a.start()
+    return a
 
 # %% ../../nbs/10b_improve.ipynb #77484183
 class ImproveBase(W.VBox):

@@ -21,7 +21,7 @@ from ..canvas import ImageCanvas
 from ..keys import KeyMap
 from ..widgets import LabelPicker
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
-from .improve import ClassFilter, ImproveBase, items_with_classes
+from .improve import ImproveBase, explore_by_class
 from .task import AppSetup, Task, comma_list
 from .box_drawing import class_colour
 from .bbox import crop_region
@@ -438,14 +438,7 @@ class ShapeTask(Task):
 
     def explore(self, classes:Sequence[str]|None=None): # show the items with shapes of these classes only
         "Browse the ground truth, read-only, optionally the items with shapes of some classes."
-        gt = self.ground_truth()
-        shown = list(classes) if classes else list(self.output.classes)
-        order = ItemOrder(self.source, items_with_classes(self.source, gt, shown, self.output) if classes else None)
-        a = self.annotator(order, Annotations(ground_truth=gt), AnnotatorStep.EXPLORE)
-        a.class_filter = ClassFilter(a, gt, shown)
-        a.children = [a.class_filter, *a.children]
-        a.start()
-        return a
+        return explore_by_class(self, classes)
 
     def improve(self, items:Sequence[str]|None=None): # review the shapes of these items only; default all
         "Review the shapes class by class, fix the wrong ones."
