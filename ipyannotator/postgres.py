@@ -9,8 +9,8 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from fastcore.basics import patch
 from .base import default_author
-from .storage import (AnnotationFileError, Record, Store, _FORMAT, _VERSION, _check_field, _check_item,
-                                  _chunks, _growing_chunks, _decode, _encode, _texts)
+from .store_base import (AnnotationFileError, Record, Store, _TableStore, _FORMAT, _VERSION, _check_field,
+                                     _check_item, _chunks, _growing_chunks, _decode, _encode, _texts)
 
 try: import psycopg
 except ImportError: psycopg = None  # the store says how to install it when it is used
@@ -183,9 +183,9 @@ def _prepare(con, schema:str, shown:str):
     if 'classes' not in tables: _add_class_index(con)
 
 # %% ../nbs/02b_postgres.ipynb #03bb81ff
-class PostgresStore(Store):
+class PostgresStore(_TableStore):
     "Annotations of any number of tasks and authors in a PostgreSQL database, for a team on several machines."
-    keeps_history = True
+    keeps_history, _mark = True, '%s'
     def __init__(self, url:str, # postgresql://user@host:port/database (?schema=name: the project's schema)
                  author:str|None=None, # default author (default: the operating-system user)
                  task:str='default', # default task of the calls that pass `task=None`
@@ -209,7 +209,7 @@ class PostgresStore(Store):
 
 # %% ../nbs/02b_postgres.ipynb #87a204fd
 @patch
-def _write(self:PostgresStore, task:str, author:str, fn:Callable):
+def _transaction(self:PostgresStore, task:str, author:str, fn:Callable):
     "Run `fn(con)` in one transaction holding the lock of `task` and `author`; its result (JSON data), made once only."
     op, key = uuid.uuid4(), json.dumps([self.schema, task, author])
     def attempt(con, n):
@@ -235,7 +235,8 @@ def _set_current(con, task:str, author:str, rows:list[tuple[str, str|None, float
             ON CONFLICT (task, item, author) DO UPDATE SET value=EXCLUDED.value, time=EXCLUDED.time, seq=EXCLUDED.seq""",
                     (task, author, *map(list, zip(*kept))))
 
-def _step(con, task:str, author:str, texts:dict, now:float, bulk:int=0) -> list[tuple[str, str|None]]:
+@patch
+def _step(self:PostgresStore, con, task:str, author:str, texts:dict, now:float, bulk:int=0) -> list[tuple[str, str|None]]:
     "In a transaction, write the `texts` that change values of `author` in `task` as one step; the (item, text) written."
     old = _current_texts(con, task, author, list(texts))
     changed = [(i, t) for i, t in texts.items() if old.get(i) != t]
@@ -249,28 +250,6 @@ def _step(con, task:str, author:str, texts:dict, now:float, bulk:int=0) -> list[
     _set_current(con, task, author, [(i, t, now, s) for (i, t), s in zip(changed, seqs)])
     return changed
 
-# %% ../nbs/02b_postgres.ipynb #fa7a9ee4
-@patch
-def apply(self:PostgresStore, changes:dict|Iterable[tuple[str, Any]], author=None, task=None) -> list[Record]:
-    "Write `changes` ({item: value}, `None` removes) in one transaction, as one undoable step; the records of what changed."
-    author, task, texts = self._who(author), self._which(task), _texts(changes)
-    now = time.time()
-    changed = self._write(task, author, lambda con: _step(con, task, author, texts, now))
-    return [Record(i, author, _decode(t), now, task) for i, t in changed]
-
-@patch
-def _current(self:PostgresStore, item:str, author, task) -> Record|None:
-    item, author, task = _check_item(item), self._who(author), self._which(task)
-    row = self._one('SELECT value, time FROM current WHERE task=%s AND item=%s AND author=%s', (task, item, author))
-    return row and Record(item, author, _decode(row[0]), row[1], task)
-
-@patch
-def get(self:PostgresStore, item:str, author=None, task=None):
-    "The current value of `item` by `author` in `task`, `None` if it has none."
-    args = (self._which(task), _check_item(item), self._who(author))
-    row = self._one('SELECT value FROM current WHERE task=%s AND item=%s AND author=%s', args)
-    return row and _decode(row[0])
-
 # %% ../nbs/02b_postgres.ipynb #f7d39789
 @patch
 def put_many(self:PostgresStore, pairs:Iterable[tuple[str, Any]], author=None, task=None) -> int:
@@ -278,32 +257,13 @@ def put_many(self:PostgresStore, pairs:Iterable[tuple[str, Any]], author=None, t
     author, task = self._who(author), self._which(task)
     texts = {i: _encode(i, v) for i, v in ((_check_item(i), v) for i, v in pairs)}
     now = time.time()
-    changed = len(self._write(task, author, lambda con: _step(con, task, author, texts, now, bulk=1)))
+    changed = len(self._transaction(task, author, lambda con: self._step(con, task, author, texts, now, bulk=1)))
     if changed: self._db.run(lambda con, n: con.execute('ANALYZE current, classes, history'))   # planner's statistics
     return changed
 
 # %% ../nbs/02b_postgres.ipynb #06acb102
 @patch
-def undo(self:PostgresStore, author=None, task=None) -> list[Record]:
-    "Revert the latest step of `author` in `task`; returns the records now in effect for its items (`[]`: nothing to undo)."
-    author, task = self._who(author), self._which(task)
-    def fn(con):
-        sql = 'SELECT step, bulk FROM history WHERE task=%s AND author=%s AND undone=0 ORDER BY step DESC, seq DESC LIMIT 1'
-        row = con.execute(sql, (task, author)).fetchone()
-        return [] if row is None or row[1] else _flip(con, task, author, row[0], 0, 1)
-    return [Record(i, author, _decode(v), t, task) for i, v, t in self._write(task, author, fn)]
-
-@patch
-def redo(self:PostgresStore, author=None, task=None) -> list[Record]:
-    "Make again the step `author` undid last in `task`; returns the records now in effect for its items (`[]`: nothing to redo)."
-    author, task = self._who(author), self._which(task)
-    def fn(con):
-        sql = 'SELECT step FROM history WHERE task=%s AND author=%s AND undone=1 ORDER BY step, seq LIMIT 1'
-        row = con.execute(sql, (task, author)).fetchone()
-        return [] if row is None else _flip(con, task, author, row[0], 1, 0)
-    return [Record(i, author, _decode(v), t, task) for i, v, t in self._write(task, author, fn)]
-
-def _flip(con, task, author, step, old:int, new:int) -> list[tuple[str, str|None, float]]:
+def _flip(self:PostgresStore, con, task, author, step, old:int, new:int) -> list[tuple[str, str|None, float]]:
     "Set the `undone` flag of the rows of `step` from `old` to `new`; make current the change in effect for each of their items."
     where, args = 'task=%s AND author=%s AND undone=%s AND step=%s', (task, author, old, step)
     items = [r[0] for r in con.execute(f'SELECT item FROM history WHERE {where} ORDER BY seq', args)]
@@ -318,34 +278,7 @@ def _flip(con, task, author, step, old:int, new:int) -> list[tuple[str, str|None
     _set_current(con, task, author, out)
     return [(i, v, t) for i, v, t, _ in out]
 
-# %% ../nbs/02b_postgres.ipynb #eba7c315
-@patch
-def history(self:PostgresStore, item:str, author=None, task=None) -> list[Record]:
-    "The changes of `item` by `author` in `task` in effect (undone ones left out), oldest first, deletions included."
-    item, author, task = _check_item(item), self._who(author), self._which(task)
-    sql = 'SELECT value, time FROM history WHERE task=%s AND item=%s AND author=%s AND undone=0 ORDER BY seq'
-    return [Record(item, author, _decode(v), t, task) for v, t in self._all(sql, (task, item, author))]
-
 # %% ../nbs/02b_postgres.ipynb #c36eacfc
-_PAGE = 1000
-
-@patch
-def _pages(self:PostgresStore, sql:str, args:tuple, key) -> Iterator[tuple]:
-    "Rows of `sql` (ending in `ORDER BY` ... `LIMIT %s`, taking the last `key(row)` as first arguments) a page at a time."
-    last = key(None)
-    while True:
-        rows = self._all(sql, (*last, *args, _PAGE))
-        yield from rows
-        if len(rows) < _PAGE: return
-        last = key(rows[-1])
-
-@patch
-def items(self:PostgresStore, author=None, task=None) -> Iterator[tuple[str, Any]]:
-    "The current (item, value) pairs of `author` in `task`, sorted by item, read a page at a time."
-    rows = self._pages('SELECT item, value FROM current WHERE item > %s AND task = %s AND author = %s ORDER BY item LIMIT %s',
-                       (self._which(task), self._who(author)), lambda r: (r[0] if r else '',))
-    return ((item, _decode(v)) for item, v in rows)
-
 _ID_PAGE = 20_000   # ids listed per query by `annotated` (one array each: a phase opening reads them all)
 
 @patch
@@ -360,20 +293,7 @@ def annotated(self:PostgresStore, author=None, task=None) -> Iterator[str]:
         if len(ids) < _ID_PAGE: return
         last = ids[-1]
 
-@patch
-def records(self:PostgresStore, task=None) -> Iterator[Record]:
-    "The current record of every item and author in `task`, sorted by item then author, read a page at a time."
-    task = self._which(task)
-    sql = 'SELECT item, author, value, time FROM current WHERE (item, author) > (%s, %s) AND task = %s ORDER BY item, author LIMIT %s'
-    rows = self._pages(sql, (task,), lambda r: r[:2] if r else ('', ''))
-    return (Record(i, a, _decode(v), t, task) for i, a, v, t in rows)
-
 # %% ../nbs/02b_postgres.ipynb #ec8a6939
-@patch
-def count(self:PostgresStore, author=None, task=None) -> int:
-    "How many items `author` has a current value for in `task`."
-    return self._one('SELECT COUNT(*) FROM current WHERE task=%s AND author=%s', (self._which(task), self._who(author)))[0]
-
 @patch
 def not_annotated(self:PostgresStore, items:Iterable[str], author=None, task=None) -> Iterator[str]:
     "The ids among `items` that `author` has not annotated in `task`, read lazily: one query for 500, then for more."
@@ -382,19 +302,6 @@ def not_annotated(self:PostgresStore, items:Iterable[str], author=None, task=Non
            'WHERE c.task=%s AND c.author=%s AND c.item=u.i) ORDER BY u.k')
     for chunk in _growing_chunks(map(_check_item, items)):
         yield from (r[0] for r in self._all(sql, (chunk, task, author)))
-
-@patch
-def values(self:PostgresStore, item:str, task=None) -> dict[str, Any]:
-    "The current value of `item` in `task` by each author who has one."
-    args = (self._which(task), _check_item(item))
-    return {a: _decode(v) for a, v in self._all('SELECT author, value FROM current WHERE task=%s AND item=%s ORDER BY author', args)}
-
-@patch
-def last_item(self:PostgresStore, author=None, task=None) -> str|None:
-    "The item `author` changed last in `task` (undone changes left out), to resume where they stopped."
-    row = self._one('SELECT item FROM history WHERE task=%s AND author=%s AND undone=0 ORDER BY step DESC, seq DESC LIMIT 1',
-                    (self._which(task), self._who(author)))
-    return row and row[0]
 
 # %% ../nbs/02b_postgres.ipynb #9bdb526d
 @patch
@@ -415,12 +322,6 @@ def texts(self:PostgresStore, author=None, task=None, field:str|None=None) -> It
     sql = ('SELECT item, part FROM (SELECT item, (value::json -> %s)::text AS part FROM current WHERE task=%s AND author=%s '
            "AND left(value, 1) = '{') AS v WHERE part IS NOT NULL ORDER BY item")
     return iter(self._all(sql, (field, *args)))
-
-@patch
-def class_items(self:PostgresStore, cls:str, author=None, task=None) -> list[tuple[str, int]]:
-    "The (item, part) pairs whose current value by `author` in `task` names `cls`, sorted, from the class index."
-    sql = 'SELECT item, part FROM classes WHERE task=%s AND author=%s AND class=%s ORDER BY item, part'
-    return self._all(sql, (self._which(task), self._who(author), cls))
 
 # %% ../nbs/02b_postgres.ipynb #42157da3
 _DISTINCT = """WITH RECURSIVE a(x) AS (SELECT MIN({col}) FROM history WHERE {where}
