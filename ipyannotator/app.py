@@ -4,23 +4,25 @@
 
 # %% ../nbs/30_app.ipynb #9edb5291
 from __future__ import annotations
-import argparse, copy, html, json, logging, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
-import urllib.parse, urllib.request
+import argparse, html, json, logging, os, re, shutil, signal, subprocess, sys, tempfile, time, urllib.parse
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
+from fastcore.basics import patch
 import ipywidgets as W
 from .base import Settings, Updating, default_author, is_database_url
 from .annotators.base import AppSetup
 from .annotator import Annotator, find_task, registered_tasks, task_named
-from .accounts import (ASK_ADMIN, Team, TokenGate, add_team_command, check_name, cookie_name,
-                                   has_team, is_loopback, open_team, run_team)
+from .accounts import (ASK_ADMIN, Team, add_team_command, check_name, has_team, is_loopback, open_team,
+                                   run_team)
+from .app_server import (MEMBER_ENV, TEMPLATE, TEMPLATE_FILES, Server, port_free, reach, voila_command,
+                                     voila_config)
 from .team_app import TeamPage, fill_pool
+from .media import ItemSource
 
 # %% auto #0
-__all__ = ['PHASES', 'CONFIG_ENV', 'MEMBER_SOURCE', 'TEMPLATE', 'TEMPLATE_FILES', 'APP_SOURCE', 'AppConfig', 'annotator_for',
-           'plain_message', 'server_log', 'report', 'error_html', 'header_html', 'App', 'annotator_from_query',
-           'config_from_env', 'app_from_env', 'member_app', 'kernel_cap', 'page_hook', 'voila_config', 'write_app',
-           'voila_command', 'UsageError', 'port_free', 'Server', 'serve', 'parse_command', 'main']
+__all__ = ['PHASES', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotator_for', 'plain_message', 'server_log', 'report',
+           'error_html', 'header_html', 'App', 'annotator_from_query', 'config_from_env', 'PreparedApp', 'app_from_env',
+           'member_app', 'request_url', 'wait_for_request', 'write_app', 'UsageError', 'serve', 'parse_command', 'main']
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
@@ -54,8 +56,12 @@ class AppConfig:
         return task_named(self.task).from_app(Path(self.project_path), dict(self.options))
 
 # %% ../nbs/30_app.ipynb #e96c7e58
-def annotator_for(config:AppConfig, annotator:str|None=None, setup:AppSetup|None=None) -> Annotator:
-    "The `Annotator` that `config` describes, annotating as `annotator` (default: the config's, else the OS user)."
+def annotator_for(config:AppConfig, # what the app serves
+                  annotator:str|None=None, # who annotates (default: the config's, else the OS user)
+                  setup:AppSetup|None=None, # the task's setup (`config.setup()`), if made already
+                  source:ItemSource|None=None # the task's items, if listed already
+                 ) -> Annotator:
+    "The `Annotator` that `config` describes, annotating as `annotator`."
     setup = setup or config.setup()
     task = task_named(config.task)
     found = find_task(setup.input, setup.output)
@@ -67,7 +73,7 @@ def annotator_for(config:AppConfig, annotator:str|None=None, setup:AppSetup|None
     settings = Settings(project_path=Path(config.project_path), image_dir=image_dir, project_file=config.project_file,
                         annotator=annotator or config.annotator or default_author(), store=config.store,
                         **setup.settings_options)
-    return Annotator(setup.input, setup.output, settings)
+    return Annotator(setup.input, setup.output, settings, source)
 
 # %% ../nbs/30_app.ipynb #eb7ed415
 def plain_message(e:BaseException, # what went wrong
@@ -157,116 +163,113 @@ def config_from_env() -> AppConfig:
     if not path: raise RuntimeError(f"{CONFIG_ENV} is not set: start the app with `ipyannotator demo` or `serve`")
     return AppConfig(**json.loads(Path(path).read_text()))
 
-def app_from_env() -> W.Widget:
+# %% ../nbs/30_app.ipynb #8c5a54a7
+class PreparedApp:
+    "The app's work that no visitor changes, done in a page's kernel before the visitor comes."
+    def __init__(self, warm:bool=True): # list the items, read the ground truth, open the store (a team's: no store)
+        self.config = self.setup = self.annotator = None
+        try:
+            self.config = config_from_env()
+            self.setup = self.config.setup()
+            self.annotator = annotator_for(self.config, 'ipyannotator' if self.config.team else None, self.setup)
+        except Exception: return   # the page says what is wrong: `ready` tries again then
+        if not warm: return
+        task = self.annotator.task
+        for work in (lambda: len(task.source), task.ground_truth, *([] if self.config.team else [lambda: task.store])):
+            try: work()
+            except Exception: pass   # the phase that needs it says what is wrong, on the page
+
+    def ready(self) -> tuple[AppConfig, AppSetup]:
+        "The config and the task's setup; made again if they failed before, so that the error reaches the page."
+        if self.setup is None: self.config = config_from_env(); self.setup = self.config.setup()
+        return self.config, self.setup
+
+    def annotator_as(self, name:str|None) -> Annotator:
+        "The annotator of `name` (None: the config's): the one prepared, or a new one on the items listed already."
+        config, setup = self.ready()
+        a = self.annotator
+        if a is not None and (name is None or name == a.settings.annotator): return a
+        try: source = a.task.source if a is not None else None
+        except Exception: source = None   # the new annotator says what is wrong
+        return annotator_for(config, name, setup, source)
+
+# %% ../nbs/30_app.ipynb #53ae1912
+def app_from_env(prepared:PreparedApp|None=None # the work done before the visitor came (default: none)
+                ) -> W.Widget:
     "The app of the config in `IPYANNOTATOR_APP_CONFIG` for the page's `?annotator=`, or a plain message of a failure."
     root = None
     try:
-        config = config_from_env()
+        prepared = prepared or PreparedApp(warm=False)
+        config, setup = prepared.ready()
         if config.team: raise RuntimeError(ASK_ADMIN)   # a team's pages open through `member_app`
         root, name = config.project_path, annotator_from_query(os.environ.get('QUERY_STRING'))
-        setup = config.setup()
-        return App(annotator_for(config, name, setup), config.phase, setup.phase_options)
+        return App(prepared.annotator_as(name), config.phase, setup.phase_options)
     except Exception as e: return W.HTML(error_html(report(e, 'opening the app', root)))
 
 # %% ../nbs/30_app.ipynb #a4b541a0
-MEMBER_SOURCE = "from ipyannotator.app import member_app\nmember_app({name!r})"
-
-def member_app(name:str) -> W.Widget:
-    "The page of the team member `name` (named by the server from their token), or a plain message of a failure."
+def member_app(name:str|None, # the member, named by the server from their token (None: nobody)
+               prepared:PreparedApp|None=None # the work done before the member came (default: none)
+              ) -> W.Widget:
+    "The page of the team member `name`, or a plain message of a failure."
     root = None
     try:
-        config = config_from_env()
-        root, setup = config.project_path, config.setup()
-        annotator = annotator_for(config, name, setup)
+        if not name: return W.HTML(f'<p class="ipyannotator-ask">{html.escape(ASK_ADMIN)}</p>')
+        prepared = prepared or PreparedApp(warm=False)
+        config, setup = prepared.ready()
+        root, annotator = config.project_path, prepared.annotator_as(name)
         with Team(annotator.task.store) as team: member = team.member(name)
         if member is None: return W.HTML(f'<p class="ipyannotator-ask">{html.escape(ASK_ADMIN)}</p>')
         return TeamPage(annotator, member.role, setup.phase_options, config.overlap, config.lease)
     except Exception as e: return W.HTML(error_html(report(e, 'opening the page of a team member', root)))
 
-# %% ../nbs/30_app.ipynb #54c58388
-TEMPLATE = 'ipyannotator'
-TEMPLATE_FILES = {
-    'conf.json': '{"base_template": "lab"}',
-    # Voila's lab page without its links to Font Awesome on a CDN (voila.js bundles Font Awesome 5) nor Mermaid's
-    'index.html.j2': """{%- extends 'voila/templates/lab/index.html.j2' -%}
-{%- block notebook_css -%}
-{%- for line in super().splitlines() if 'cdn.jsdelivr.net' not in line %}
-{{ line }}
-{%- endfor %}
-{%- endblock notebook_css -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-""",
-    # error pages (server full, Host refused, not found): plain, linking nothing
-    'page.html': """<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>ipyannotator</title>{% block meta %}{% endblock %}</head>
-<body style="font-family:sans-serif;margin:3em auto;max-width:40em">{% block body %}{% endblock %}</body></html>
-""",
-    'error.html': """{% extends "page.html" %}
-{% block meta %}{% if status_code == 503 %}<meta http-equiv="refresh" content="60">{% endif %}{% endblock %}
-{% block body %}<h2>{{ status_message }}</h2><p>{{ message }}</p>{% block error_detail %}{% endblock %}{% endblock %}
-"""}
+# %% ../nbs/30_app.ipynb #e4dd1cd2
+def request_url(env:dict) -> str:
+    "Where a kernel Voila prepared ahead (`env`: its environment) asks for its page request: Voila's query socket."
+    host, port = env.get('VOILA_APP_IP', '127.0.0.1'), env.get('VOILA_APP_PORT', '8866')
+    base = env.get('VOILA_WS_BASE_URL', env.get('VOILA_SERVER_URL', '/'))
+    return f"{env.get('VOILA_WS_PROTOCOL', 'ws')}://{host}:{port}{base}voila/query/{env['VOILA_KERNEL_ID']}"
 
-def kernel_cap(max_kernels:int):
-    "A Voila `prelaunch_hook` refusing a page (503: the server is full) while `max_kernels` kernels run."
-    def hook(request, notebook=None, cwd=None):
-        km = request.kernel_manager
-        if len(set(km.list_kernel_ids()) | set(getattr(km, '_pending_kernels', {}))) >= max_kernels:
-            from tornado.web import HTTPError
-            raise HTTPError(503, f'It serves at most {max_kernels} pages at once. This page tries again in a minute.',
-                            reason='The server is full')
-    return hook
+def wait_for_request(timeout:float|None=None # seconds to wait (None: until a visitor comes)
+                    ) -> dict:
+    "In a kernel Voila prepared ahead, wait for the page request Voila hands it; its variables (`QUERY_STRING`, ...)."
+    from websockets.sync.client import connect
+    url = request_url(os.environ)
+    try:
+        with connect(url, open_timeout=10) as socket: info = json.loads(socket.recv(timeout))
+    except Exception as e:
+        raise RuntimeError(f'the page did not get its request from the server ({type(e).__name__}): reload it') from e
+    return {str(k): str(v) for k, v in info.items()}
 
-# %% ../nbs/30_app.ipynb #4c998deb
-def page_hook(max_kernels:int, # the most pages served at once
-              project:str, # the project folder
-              db:str|None=None): # the project's PostgreSQL URL, if its annotations are kept there
-    "A Voila `prelaunch_hook` for a team: the member's token, then the kernel cap; the page opens as the member."
-    cap = kernel_cap(max_kernels)
-    gate = TokenGate(lambda: open_team(project, db, retry_for=3), cookie_name(project, db))
-    def hook(request, notebook=None, cwd=None):
-        member = gate(request)
-        cap(request, notebook, cwd)
-        page = copy.deepcopy(notebook)
-        page.cells[0].source = MEMBER_SOURCE.format(name=member.name)
-        return page
-    return hook
+# %% ../nbs/30_app.ipynb #bcfa3d4c
+APP_SOURCE = """from ipyannotator.app import PreparedApp
+app = PreparedApp()   # before the visitor comes: imports, the task's items, ground truth and store
+app.page()            # once Voila hands this kernel a visitor: their page"""
 
-# %% ../nbs/30_app.ipynb #974ea1be
-def voila_config(max_kernels:int=10, # the most pages served at once (one kernel each)
-                 idle_timeout:int=300, # seconds after which the kernel of a closed page ends
-                 team:tuple|None=None, # (project folder, PostgreSQL URL or None) of a team's server
-                 hosts:list|tuple=() # Host names served besides loopback and localhost (a team's)
-                ) -> str:
-    "The text of the Voila config file (`voila.py`) of the app's server."
-    hook = f'page_hook({max_kernels}, {team[0]!r}, {team[1]!r})' if team else f'kernel_cap({max_kernels})'
-    names = f"from ipyannotator.accounts import allow_hosts\nallow_hosts({list(hosts)!r})\n" if hosts else ''
-    return names + f"""from ipyannotator.app import TEMPLATE, kernel_cap, page_hook
-c.VoilaConfiguration.template = TEMPLATE
-c.VoilaConfiguration.show_tracebacks = False
-c.VoilaConfiguration.extension_denylist = ['@jupyter-notebook/lab-extension']
-c.VoilaConfiguration.prelaunch_hook = {hook}
-c.Voila.port_retries = 0
-c.Voila.tornado_settings = {{'allow_remote_access': False}}
-c.MappingKernelManager.cull_idle_timeout = {idle_timeout}
-c.MappingKernelManager.cull_interval = {max(1, min(60, idle_timeout // 4))}
-c.MappingKernelManager.cull_connected = False
-"""
+@patch
+def page(self:PreparedApp) -> W.Widget:
+    "Wait for the visitor (in a kernel prepared ahead); their page: the member the server named, or `?annotator=`'s."
+    if os.environ.get('VOILA_PREHEAT') == 'True':
+        for name in ('QUERY_STRING', MEMBER_ENV): os.environ.pop(name, None)
+        try: os.environ.update(wait_for_request())
+        except Exception as e:
+            return W.HTML(error_html(report(e, 'waiting for the request of a page')))
+    if self.config is not None and self.config.team: return member_app(os.environ.get(MEMBER_ENV), self)
+    return app_from_env(self)
 
 # %% ../nbs/30_app.ipynb #78506270
-APP_SOURCE = "from ipyannotator.app import app_from_env\napp_from_env()"
-
 def write_app(folder:Path, # the server's folder
               config:AppConfig, # what the app serves
               max_kernels:int=10, # the most pages served at once
               idle_timeout:int=300, # seconds after which the kernel of a closed page ends
-              hosts:list|tuple=() # Host names served besides loopback and localhost (a team's)
+              hosts:list|tuple=(), # Host names served besides loopback and localhost (a team's)
+              preheat:int=2 # kernels prepared ahead of visitors, within `max_kernels`
              ) -> Path:
     "Write the app notebook, its config, Voila's config and the page template into `folder`; return the notebook."
     folder.mkdir(parents=True, exist_ok=True)
     (folder/'config.json').write_text(json.dumps(asdict(config), indent=1))
     (folder/'config').mkdir(exist_ok=True)   # not beside the notebook: `python -m voila` would import it
     team = (config.project_path, None if config.store == 'sqlite' else config.store) if config.team else None
-    (folder/'config'/'voila.py').write_text(voila_config(max_kernels, idle_timeout, team, hosts))
+    (folder/'config'/'voila.py').write_text(voila_config(max_kernels, idle_timeout, team, hosts, preheat))
     template = folder/'jupyter'/'voila'/'templates'/TEMPLATE   # `jupyter` goes first on the server's JUPYTER_PATH
     template.mkdir(parents=True, exist_ok=True)
     for name, text in TEMPLATE_FILES.items(): (template/name).write_text(text)
@@ -279,49 +282,9 @@ def write_app(folder:Path, # the server's folder
     path.write_text(json.dumps(nb))
     return path
 
-def voila_command(notebook:Path, port:int=8866, host:str='127.0.0.1') -> list[str]:
-    "The command line serving `notebook` with Voila on `host`:`port`, configured by the `config/voila.py` beside it."
-    return [sys.executable, '-m', 'voila', str(notebook), '--no-browser', f'--port={port}', f'--Voila.ip={host}',
-            f'--Voila.config_file_paths={notebook.parent/"config"}']
-
 # %% ../nbs/30_app.ipynb #901d5590
 class UsageError(ValueError):
     "A command line that cannot be served, with what to do instead."
-
-def port_free(port:int, host:str='127.0.0.1') -> bool:
-    "Whether a server can listen on `host`:`port` now."
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)   # as tornado binds: a port in TIME_WAIT is free
-        try: s.bind((host, port)); return True
-        except OSError: return False
-
-@dataclass
-class Server:
-    "A Voila server of the app: its process, the temporary folder it serves from, and its address."
-    process:subprocess.Popen
-    folder:Path
-    url:str
-
-    def ready(self, timeout:float=120) -> bool:
-        "Wait until the server answers (True) or its process ends (False); `TimeoutError` after `timeout` seconds."
-        opener, end = urllib.request.build_opener(urllib.request.ProxyHandler({})), time.monotonic() + timeout
-        while time.monotonic() < end:
-            if self.process.poll() is not None: return False
-            try:
-                with opener.open(self.url + 'voila/static/voila.js', timeout=2): return self.process.poll() is None
-            except OSError: time.sleep(0.1)
-        raise TimeoutError(f"the server did not answer on {self.url} within {timeout} s")
-
-    def stop(self, timeout:float=10):
-        "Stop Voila (and so its kernels), killing it after `timeout` seconds; remove the server's folder."
-        if self.process.poll() is None:
-            self.process.terminate()
-            try: self.process.wait(timeout)
-            except subprocess.TimeoutExpired: self.process.kill(); self.process.wait()
-        shutil.rmtree(self.folder, ignore_errors=True)
-
-    def __enter__(self): return self
-    def __exit__(self, *exc): self.stop()
 
 # %% ../nbs/30_app.ipynb #de6aa6f8
 def serve(config:AppConfig, # what the app serves
@@ -330,7 +293,8 @@ def serve(config:AppConfig, # what the app serves
           max_kernels:int=10, # the most pages served at once
           idle_timeout:int=300, # seconds after which the kernel of a closed page ends
           host:str='127.0.0.1', # the address the server listens on (another than loopback: a team's server only)
-          hosts:list|tuple=() # Host names served besides loopback and localhost (`host` is one)
+          hosts:list|tuple=(), # Host names served besides loopback and localhost (`host` is one)
+          preheat:int=2 # kernels prepared ahead of visitors, within `max_kernels` (0: none)
          ) -> Server:
     "Start Voila serving the app of `config` on http://`host`:`port`; `UsageError` at once if the port is taken."
     if not port_free(port, host):
@@ -339,14 +303,15 @@ def serve(config:AppConfig, # what the app serves
     if not is_loopback(host): hosts = [*([] if host in ('0.0.0.0', '::') else [host]), *hosts]
     folder = Path(tempfile.mkdtemp(prefix='ipyannotator-app-'))
     try:
-        notebook = write_app(folder, config, max_kernels, idle_timeout, hosts)
+        notebook = write_app(folder, config, max_kernels, idle_timeout, hosts, preheat)
         base, join = {**os.environ, **(env or {})}, lambda *ps: os.pathsep.join(p for p in ps if p)
+        for name in ('QUERY_STRING', MEMBER_ENV): base.pop(name, None)   # a page's kernel gets them from its request
         # the kernel runs in `folder`: it imports a task of the user's module from where the command was started
         env = {**base, CONFIG_ENV: str(folder/'config.json'), 'PYTHONPATH': join(os.getcwd(), base.get('PYTHONPATH')),
-               'JUPYTER_PATH': join(str(folder/'jupyter'), base.get('JUPYTER_PATH'))}
+               'JUPYTER_PATH': join(str(folder/'jupyter'), base.get('JUPYTER_PATH')),
+               'VOILA_APP_IP': reach(host)}   # where a prepared kernel asks for its request (an IPv6 one in [])
         process = subprocess.Popen(voila_command(notebook, port, host), cwd=folder, env=env)
-        shown = '127.0.0.1' if host in ('0.0.0.0', '::') else f'[{host}]' if ':' in host else host
-        return Server(process, folder, f'http://{shown}:{port}/')
+        return Server(process, folder, f'http://{reach(host)}:{port}/')
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -363,6 +328,13 @@ def _count(text:str) -> int:
     try: n = int(text)
     except ValueError: n = 0
     if n < 1: raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
+
+def _whole(text:str) -> int:
+    "A whole number of at least 0, as an option's value."
+    try: n = int(text)
+    except ValueError: n = -1
+    if n < 0: raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
     return n
 
 def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
@@ -404,6 +376,9 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
                                            '(default: the OS user; a page can say ?annotator=NAME)')
         q.add_argument('--max-kernels', type=_count, default=10,
                        help='the most pages served at once, each running a kernel of about 80 MB (default: 10)')
+        q.add_argument('--preheat', type=_whole, default=2,
+                       help='kernels prepared ahead, so that a new page opens at once; within --max-kernels '
+                            '(default: 2)')
         q.add_argument('--idle-timeout', type=_count, default=300,
                        help='seconds after which the kernel of a closed page ends (default: 300)')
         q.add_argument('--no-serve', action='store_true', help='prepare and print, but do not start the server')
@@ -490,7 +465,7 @@ def main(argv:list[str]|None=None):
     try:
         if config.team: print(f'ipyannotator: {_team(args, config)}', flush=True)
         server = serve(config, args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout, host=host,
-                       hosts=getattr(args, 'allow_host', []))
+                       hosts=getattr(args, 'allow_host', []), preheat=args.preheat)
     except (UsageError, OSError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
     stops = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)) if s]
     for s in stops[1:]: signal.signal(s, _exit)   # a terminated command stops its server too

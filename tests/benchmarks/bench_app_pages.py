@@ -1,15 +1,18 @@
-"""How long a visitor waits for the app (issue 14): `ipyannotator demo` from the command to a usable page, and a new page
-on a running server to its first image, as the app serves it today and with Voila's preheated kernels (an experiment
-beside the app: its notebook split at `voila.utils.wait_for_request()`, the work that does not depend on the visitor
-done before it; Voila's `prelaunch_hook`, which the app uses to cap its kernels, cannot be combined with preheating).
+"""How long a visitor waits for the app (issue 14): `ipyannotator demo` from the command to a usable page, and a new
+page on a running server to its first image; side by side for another checkout of the project (`--before PATH`:
+the code before a change) and this one, run in turn on the same machine.
 
-    python tests/benchmarks/bench_app_pages.py                    # demo (twice: cold, then warm), pages at 1k and 100k images
-    python tests/benchmarks/bench_app_pages.py --sizes 1000 --pages 4 --skip-demo
+    git worktree add /tmp/before HEAD                                  # the last commit, beside the changed tree
+    python tests/benchmarks/bench_app_pages.py --before /tmp/before    # demo (first run, warm), pages: 1k, 100k
+    python tests/benchmarks/bench_app_pages.py --sizes 1000 --pages 4 --skip-demo      # this checkout only
 
-Timed in headless Chromium: from `page.goto` to the first painted image canvas; the demo from the command's start to
-its page's first image. Pages are loaded one after another, a few seconds apart (a preheated pool refills meanwhile).
+Each checkout runs as itself: its folder goes first on PYTHONPATH of the command, of Voila and of the kernels.
+Timed in headless Chromium: from `page.goto` to the first painted image canvas; the demo from the command's start
+to its page's first image, the page asked for as soon as the command says it serves (a user who clicks the link at
+once). Pages on a running server are asked for one after another, a few seconds apart (a visitor now and then),
+after the server's first page, which is not counted.
 """
-import argparse, json, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent)); sys.path.insert(0, str(Path(__file__).parents[1]))
 from nav_dataset import make_project
@@ -17,22 +20,16 @@ from conftest import CHROMIUM_FLAGS, chromium_path, free_port, jupyter_env, wait
 from bench_app_browser import PAINTED
 
 COMMAND = str(Path(sys.executable).parent/'ipyannotator')
-ISSUE = 'before (issue 14): a new page on a running server 5.6-10.5 s to its first image; `ipyannotator demo` 15-25 s to a usable page'
+HERE = Path(__file__).resolve().parents[2]
+ISSUE = ('issue 14 (main of that day, under load): a new page on a running server 5.6-10.5 s to its first image; '
+         '`ipyannotator demo` 15-25 s to a usable page')
 
-# The app's notebook, split: what does not depend on the visitor first, then Voila's wait for the request, then the page.
-PREHEATED = ['''import os, json
-from pathlib import Path
-from ipyannotator.app import App, AppConfig, CONFIG_ENV, annotator_for, annotator_from_query
-config = AppConfig(**json.loads(Path(os.environ[CONFIG_ENV]).read_text()))
-setup = config.setup()
-annotator = annotator_for(config, None, setup)
-task = annotator.task
-task.source, task.ground_truth(), task.store      # listed, read, opened: before any visitor''',
-'''from voila.utils import wait_for_request
-wait_for_request()''',
-'''name = annotator_from_query(os.environ.get('QUERY_STRING'))
-if name and name != annotator.settings.annotator: annotator = annotator_for(config, name, setup)
-App(annotator, config.phase, setup.phase_options)''']
+
+def env_of(checkout: Path, root: Path, name: str) -> dict:
+    "The environment running `checkout`'s ipyannotator, with Jupyter's folders in `root`."
+    env = jupyter_env(root/f'jupyter_{name}')
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (str(checkout), env.get('PYTHONPATH')) if p)
+    return env
 
 
 def first_image(ctx, url: str, timeout: float = 180) -> float:
@@ -45,57 +42,36 @@ def first_image(ctx, url: str, timeout: float = 180) -> float:
     return took
 
 
-def prepare_preheated(project: Path, folder: Path, pool: int) -> Path:
-    "The app's server folder for `project`, its notebook split at `wait_for_request`, Voila's kernels preheated."
-    from ipyannotator.app import parse_command, write_app
-    _, config = parse_command(['serve', str(project), '--label-dir', 'class_images'])
-    notebook = write_app(folder, config)
-    voila = (folder/'config'/'voila.py').read_text()
-    voila = re.sub(r'.*prelaunch_hook.*\n', '', voila) + (f'c.VoilaConfiguration.preheat_kernel = True\n'
-                                                          f'c.VoilaConfiguration.default_pool_size = {pool}\n')
-    (folder/'config'/'voila.py').write_text(voila)
-    cells = [{'cell_type': 'code', 'execution_count': None, 'id': f'c{k}', 'metadata': {}, 'outputs': [], 'source': s}
-             for k, s in enumerate(PREHEATED)]
-    nb = json.loads(notebook.read_text()); nb['cells'] = cells
-    notebook.write_text(json.dumps(nb))
-    return notebook
+def stop(server: subprocess.Popen):
+    server.terminate()
+    try: server.wait(20)
+    except subprocess.TimeoutExpired: server.kill()
 
 
-def pages(ctx, project: Path, root: Path, how: str, n_pages: int, pool: int) -> list[float]:
-    "Seconds to the first image of `n_pages` new pages on one running server (`how`: 'app' as served today, 'preheated')."
-    port, env = free_port(), jupyter_env(root/f'jupyter_{how}')
-    if how == 'app':
-        server = subprocess.Popen([COMMAND, 'serve', str(project), '--label-dir', 'class_images', '--port', str(port)],
-                                  env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    else:
-        from ipyannotator.app import CONFIG_ENV, voila_command
-        folder = root/f'preheated_{port}'
-        notebook = prepare_preheated(project, folder, pool)
-        env = {**env, CONFIG_ENV: str(folder/'config.json'), 'JUPYTER_PATH': str(folder/'jupyter')}
-        server = subprocess.Popen(voila_command(notebook, port), env=env, cwd=folder,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def pages(ctx, checkout: Path, name: str, project: Path, root: Path, n_pages: int) -> list[float]:
+    "Seconds to the first image of `n_pages` new pages on one running server of `checkout`."
+    port = free_port()
+    server = subprocess.Popen([COMMAND, 'serve', str(project), '--label-dir', 'class_images', '--port', str(port)],
+                              env=env_of(checkout, root, name), cwd=root, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         url = f'http://127.0.0.1:{port}/'
         wait_ready(url + 'voila/static/voila.js', server, timeout=120)
-        if how == 'preheated': time.sleep(10 + 2*pool)          # the pool's kernels run the notebook up to the wait
         first_image(ctx, url)                                   # the server's first page: not counted
         out = []
         for _ in range(n_pages):
-            time.sleep(6)                                       # a visitor now and then; the pool refills
+            time.sleep(6)                                       # a visitor now and then
             out.append(first_image(ctx, url))
         return out
-    finally:
-        server.terminate()
-        try: server.wait(20)
-        except subprocess.TimeoutExpired: server.kill()
+    finally: stop(server)
 
 
-def demo(ctx, root: Path) -> tuple[float, float]:
-    "Seconds from `ipyannotator demo` to its 'serving' line, and to its page's first image."
-    port = free_port()
-    t = time.time()
-    server = subprocess.Popen([COMMAND, 'demo', '--port', str(port), '--path', str(root/'demo')], env=jupyter_env(root/'jupyter_demo'),
-                              cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def demo(ctx, checkout: Path, name: str, root: Path) -> tuple[float, float]:
+    "Seconds from `ipyannotator demo` of `checkout` to its 'serving on' line, and to its page's first image."
+    port, t = free_port(), time.time()
+    server = subprocess.Popen([COMMAND, 'demo', '--port', str(port), '--path', str(root/f'demo_{name}')],
+                              env=env_of(checkout, root, name), cwd=root, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
     try:
         for line in server.stdout:
             if 'serving on' in line: break
@@ -105,36 +81,44 @@ def demo(ctx, root: Path) -> tuple[float, float]:
         usable = time.time() - t
         page.close()
         return ready, usable
-    finally:
-        server.terminate()
-        try: server.wait(20)
-        except subprocess.TimeoutExpired: server.kill()
+    finally: stop(server)
 
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--sizes', type=int, nargs='+', default=[1000, 100_000])
+    ap.add_argument('--before', type=Path, help='another checkout of the project, shown beside this one')
+    ap.add_argument('--sizes', type=int, nargs='*', default=[1000, 100_000], help='project sizes (none: the demo only)')
     ap.add_argument('--pages', type=int, default=4)
-    ap.add_argument('--pool', type=int, default=2, help='preheated kernels kept ready')
+    ap.add_argument('--warm-runs', type=int, default=3, help='demo runs after the first (its data made)')
     ap.add_argument('--skip-demo', action='store_true')
     a = ap.parse_args()
     if not chromium_path(): sys.exit('chromium not found: apt-get install -y --no-install-recommends chromium')
+    checkouts = {**({'before': a.before.resolve()} if a.before else {}), 'now': HERE}
     from playwright.sync_api import sync_playwright
     with tempfile.TemporaryDirectory() as d, sync_playwright() as pw:
         root = Path(d)
         ctx = pw.chromium.launch_persistent_context(str(root/'profile'), executable_path=chromium_path(), headless=True,
                                                    args=CHROMIUM_FLAGS, viewport={'width': 1280, 'height': 900})
+        print(f"checkouts: {', '.join(f'{k} = {v}' for k, v in checkouts.items())}; {os.cpu_count()} cores, "
+              f"load {os.getloadavg()[0]:.1f}\n", flush=True)
         if not a.skip_demo:
-            for run in ('first run (makes the demo data)', 'warm (data made)'):
-                ready, usable = demo(ctx, root)
-                print(f'ipyannotator demo, {run}: serving after {ready:.1f} s, first image after {usable:.1f} s', flush=True)
+            runs = {k: [] for k in checkouts}
+            for run in range(1 + a.warm_runs):               # in turn, so both see the same machine
+                for name, checkout in checkouts.items(): runs[name].append(demo(ctx, checkout, name, root))
+            head = f"{'ipyannotator demo, s':<24} | " + ' | '.join(f'{k + ": serving, image":>24}' for k in checkouts)
+            print(head); print('-' * len(head))
+            for label, sel in (('first run (makes data)', lambda r: r[:1]), ('warm (median)', lambda r: r[1:])):
+                med = lambda r, i: statistics.median(x[i] for x in sel(r))
+                cells = [f"{med(r, 0):>11.1f}, {med(r, 1):>11.1f}" for r in runs.values()]
+                print(f'{label:<24} | ' + ' | '.join(f'{c:>24}' for c in cells), flush=True)
             print()
-        head = f"{'images':>8} | {'server':<32} | {'pages':>5} | {'median s':>8} | {'max s':>6}"
+        head = (f"{'images':>8} | {'pages':>5} | " +
+                ' | '.join(f'{k + ": median, max s":>22}' for k in checkouts))
         print(head); print('-' * len(head))
         for n in a.sizes:
             project = make_project(root/f'n{n}', n)
-            for how, label in (('app', 'the app as served today'), ('preheated', f'preheated kernels (pool {a.pool})')):
-                ts = pages(ctx, project, root, how, a.pages, a.pool)
-                print(f'{n:>8,} | {label:<32} | {len(ts):>5} | {statistics.median(ts):>8.2f} | {max(ts):>6.2f}', flush=True)
+            ts = {name: pages(ctx, checkout, name, project, root, a.pages) for name, checkout in checkouts.items()}
+            print(f'{n:>8,} | {a.pages:>5} | ' + ' | '.join(f'{statistics.median(t):>13.2f}, {max(t):>6.2f}'
+                                                           for t in ts.values()), flush=True)
         ctx.close()
     print(f'\n{ISSUE}.')
