@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from PIL import Image
 from ipyannotator.base import item_id
-from ipyannotator.media import (FolderSource, ImageLoader, ImageLoadError, ImageLoadWarning, ArraySource, load_image,
+from ipyannotator.media import (FolderSource, ImageLoadError, ImageLoadWarning, ArraySource, load_image,
                                 fit_size, natural_sorted)
+from ipyannotator.image_loader import ImageLoader
 
 N_FILES = 100_000
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import html, io, json, math
 from pathlib import Path
 from collections import OrderedDict
-from typing import Sequence
+from typing import Callable, Sequence
 import ipywidgets as W
 from ipywidgets import Layout
 from PIL import Image, ImageDraw
 from fastcore.basics import patch
 from ..base import AnnotatorStep, check_type
-from ..mltypes import InputImage, OutputImageBbox
+from ..mltypes import InputImage, Output, OutputImageBbox
 from .base import Annotations, ItemOrder, kept_truth_index
 from .improve import ImproveBase, explore_by_class
 from .task import AppSetup, Task, comma_list
@@ -22,7 +22,7 @@ from .box_drawing import class_colour
 from .bbox_annotator import BboxAnnotator
 
 # %% auto #0
-__all__ = ['crop_region', 'box_crop', 'box_entries', 'box_doubt_order', 'BboxImprove', 'BboxTask']
+__all__ = ['crop_region', 'outlined_crop', 'box_crop', 'box_entries', 'box_doubt_order', 'CropImprove', 'BboxImprove', 'BboxTask']
 
 # %% ../../nbs/12e_bbox.ipynb #5f6fdcba
 def crop_region(box:tuple, width:int, height:int, margin:float=0.15, least:int=4) -> tuple:
@@ -33,20 +33,29 @@ def crop_region(box:tuple, width:int, height:int, margin:float=0.15, least:int=4
             min(width, math.ceil(x + w + mx)), min(height, math.ceil(y + h + my)))
 
 # %% ../../nbs/12e_bbox.ipynb #f99e1620
+def outlined_crop(image:Image.Image, # the whole image
+                  box:tuple, # the part's box, in its pixels
+                  draw:Callable, # draw(ImageDraw, to_crop) outlines the part; to_crop maps image (x, y) to the crop
+                  size:tuple=(100, 100), # the thumbnail's box, in pixels
+                  margin:float=0.15) -> Image.Image: # context around the box, as a fraction of its size
+    "The part of `image` around `box`, fitted in `size` (small parts enlarged), outlined by `draw`."
+    l, t, r, b = crop_region(box, *image.size, margin=margin)
+    crop = image.crop((l, t, max(r, l + 1), max(b, t + 1))).convert('RGB')
+    k = min(size[0]/crop.width, size[1]/crop.height)
+    crop = crop.resize((max(1, round(crop.width*k)), max(1, round(crop.height*k))),
+                       Image.Resampling.NEAREST if k >= 2 else Image.Resampling.BILINEAR)
+    draw(ImageDraw.Draw(crop, 'RGBA'), lambda x, y: ((x - l)*k, (y - t)*k))
+    return crop
+
 def box_crop(image:Image.Image, # the whole image
              box:tuple, # the box, in its pixels
              size:tuple=(100, 100), # the thumbnail's box, in pixels
              colour:str='#e6194b', # the outline's colour
              margin:float=0.15) -> Image.Image: # context around the box, as a fraction of its size
     "The part of `image` around `box`, fitted in `size` (small boxes enlarged), with the box outlined."
-    l, t, r, b = crop_region(box, *image.size, margin=margin)
-    crop = image.crop((l, t, max(r, l + 1), max(b, t + 1))).convert('RGB')
-    k = min(size[0]/crop.width, size[1]/crop.height)
-    crop = crop.resize((max(1, round(crop.width*k)), max(1, round(crop.height*k))),
-                       Image.Resampling.NEAREST if k >= 2 else Image.Resampling.BILINEAR)
     x, y, w, h = box
-    ImageDraw.Draw(crop).rectangle(((x - l)*k, (y - t)*k, (x + w - l)*k - 1, (y + h - t)*k - 1), outline=colour, width=2)
-    return crop
+    def outline(d, f): d.rectangle((*f(x, y), *(v - 1 for v in f(x + w, y + h))), outline=colour, width=2)
+    return outlined_crop(image, box, outline, size, margin)
 
 # %% ../../nbs/12e_bbox.ipynb #1a6a85f2
 def box_entries(values:dict, cls:str) -> list[tuple[str, int]]:
@@ -71,9 +80,115 @@ def _box_scores(values:dict, scores:dict|None) -> dict:
         out.update({(item, tuple(b)): float(s) for b, s in zip(boxes, ss)})
     return out
 
+# %% ../../nbs/12e_bbox.ipynb #94a58c48
+class CropImprove(ImproveBase):
+    "Per class, a grid of crops of the parts of values (boxes, shapes): mark the wrong ones, fix them or relabel them."
+    noun = 'parts' # what the parts are called on the buttons and the status line ('boxes', 'shapes')
+    def __init__(self,
+                 source, # the items
+                 annotations:Annotations, # values read (store over ground truth) and written (store)
+                 output:Output, # checks values
+                 classes:Sequence[str], # the classes to review
+                 n_rows:int=3, n_cols:int=4, # grid shape
+                 thumb_size:int=110, # side of a crop, in pixels
+                 items:Sequence[str]|None=None): # review the parts of these items only; default all
+        self.thumb_size, self.editor = thumb_size, None
+        self._images, self._recent = OrderedDict(), OrderedDict()
+        super().__init__(source, annotations, output, classes, self._thumbnail, n_rows, n_cols, thumb_size, items)
+        self.fix_button = W.Button(description=f'fix marked {self.noun} in the editor', layout=Layout(width='auto'))
+        self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
+        self.relabel_button = W.Button(description=f'give marked {self.noun} the class', layout=Layout(width='auto'))
+        self.editor_area = W.VBox()
+        self.fix_button.on_click(self.guard(lambda _: self.fix()))
+        self.relabel_button.on_click(self.guard(lambda _: self.relabel(self.new_class.value)))
+        self._layout(self.class_picker, self.grid, W.HBox([self.fix_button, self.relabel_button, self.new_class]),
+                     self.status, self.editor_area)
+        self.show_class(self.class_picker.value)
+
+# %% ../../nbs/12e_bbox.ipynb #a26100db
+@patch
+def crop(self:CropImprove, entry:tuple) -> Image.Image:
+    "The thumbnail of `entry`: its image around the part, the part outlined (each task)."
+    raise NotImplementedError(f"{type(self).__name__} must implement crop(entry)")
+
+@patch
+def editor_for(self:CropImprove, order:ItemOrder):
+    "The task's annotator over `order` in the improve phase, writing to `annotations` (each task)."
+    raise NotImplementedError(f"{type(self).__name__} must implement editor_for(order)")
+
+@patch
+def with_class(self:CropImprove, value, part:int, cls:str):
+    "`value` with part `part` of class `cls`, as a new value (each task)."
+    raise NotImplementedError(f"{type(self).__name__} must implement with_class(value, part, cls)")
+
+@patch
+def caption(self:CropImprove, entry:tuple) -> str:
+    "The item and number of the part of `entry`."
+    return f'{entry[0]} #{entry[1] + 1}'
+
+# %% ../../nbs/12e_bbox.ipynb #18ea4d61
+@patch
+def _image(self:CropImprove, item:str) -> Image.Image:
+    "The original image of `item`, kept for the last few items."
+    if item not in self._images:
+        self._images[item] = self.source.open(item)
+        if len(self._images) > 8: self._images.popitem(last=False)
+    self._images.move_to_end(item)
+    return self._images[item]
+
+@patch
+def _value(self:CropImprove, item:str):
+    "The value of `item` (store over ground truth), kept for the last few items read."
+    if item not in self._recent:
+        self._recent[item] = self.annotations.get(item)
+        if len(self._recent) > 64: self._recent.popitem(last=False)
+    self._recent.move_to_end(item)
+    return self._recent[item]
+
+@patch
+def _written(self:CropImprove, item:str, value):
+    "After a write: the value kept for `item` is the new one; the lists follow (`ImproveBase`)."
+    self._recent.pop(item, None)
+    ImproveBase._written(self, item, value)
+
+@patch
+def _thumbnail(self:CropImprove, entry:tuple) -> bytes:
+    buf = io.BytesIO(); self.crop(entry).save(buf, 'JPEG', quality=90)
+    return buf.getvalue()
+
+# %% ../../nbs/12e_bbox.ipynb #7189b42a
+@patch
+def fix(self:CropImprove):
+    "Open the items of the marked parts in the task's editor below the grid, each with its first marked part selected."
+    marked = self.marked()
+    if not marked: self.message(f'mark the wrong {self.noun} first (click their crops)'); return None
+    items = list(dict.fromkeys(e[0] for e in marked))
+    ed = self.editor_for(ItemOrder(self.source, [self.source.index(it) for it in items]))
+    ed.focus = {it: min(i for e, i in marked if e == it) for it in items}
+    if self.editor is not None: self.editor.loader.close(); self.editor.close()
+    self.editor, self.editor_area.children = ed, [ed]
+    ed.start()
+    self.status.value = f'fixing {len(marked)} {self.noun} in {len(items)} items below'
+    return ed
+
+@patch
+def relabel(self:CropImprove, cls:str):
+    "Give the marked parts the class `cls`: one write per item, all in one undoable step."
+    marked = self.marked()
+    if not marked: self.message(f'mark the wrong {self.noun} first (click their crops)'); return
+    changes = {}
+    for item in dict.fromkeys(e[0] for e in marked):
+        value = self.annotations.get(item)
+        for e in marked:
+            if e[0] == item: value = self.with_class(value, e[1], cls)
+        changes[item] = self.output.validate(value)
+    self.write(changes)
+    self.status.value = f'{len(marked)} {self.noun} now of class <b>{html.escape(cls)}</b>'
+
 # %% ../../nbs/12e_bbox.ipynb #cdc84440
-class BboxImprove(ImproveBase):
+class BboxImprove(CropImprove):
     "Per class, a grid of box crops: mark the wrong ones, then fix them in the editor or give them another class."
+    noun = 'boxes'
     field = 'labels'   # the lists need the classes of the boxes only; coordinates are read for the page shown
     def __init__(self,
                  source, # the items
@@ -84,39 +199,12 @@ class BboxImprove(ImproveBase):
                  n_rows:int=3, n_cols:int=4, # grid shape
                  thumb_size:int=110, # side of a crop, in pixels
                  items:Sequence[str]|None=None): # review the boxes of these items only (e.g. disputed ones); default all
-        self.input, self.thumb_size, self.editor = input, thumb_size, None
-        self._images, self._recent, self.scores, self._scored = OrderedDict(), OrderedDict(), {}, set()
-        super().__init__(source, annotations, output, output.classes, self._thumbnail, n_rows, n_cols, thumb_size, items)
-        self.scores = _box_scores({it: self._value(it) for it in (scores or {})}, scores)   # the scored items' boxes
+        self.input = input
+        self.scores = _box_scores({it: annotations.get(it) for it in (scores or {})}, scores)   # scored items' boxes
         self._scored = {it for it, _ in self.scores}
-        self.fix_button = W.Button(description='fix marked boxes in the editor', layout=Layout(width='auto'))
-        self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
-        self.relabel_button = W.Button(description='give marked boxes the class', layout=Layout(width='auto'))
-        self.editor_area = W.VBox()
-        self.fix_button.on_click(self.guard(lambda _: self.fix()))
-        self.relabel_button.on_click(self.guard(lambda _: self.relabel(self.new_class.value)))
-        self._layout(self.class_picker, self.grid, W.HBox([self.fix_button, self.relabel_button, self.new_class]),
-                     self.status, self.editor_area)
-        self.show_class(self.class_picker.value)
+        super().__init__(source, annotations, output, output.classes, n_rows, n_cols, thumb_size, items)
 
 # %% ../../nbs/12e_bbox.ipynb #1eb4ac65
-@patch
-def _image(self:BboxImprove, item:str) -> Image.Image:
-    if item not in self._images:
-        self._images[item] = self.source.open(item)
-        if len(self._images) > 8: self._images.popitem(last=False)
-    self._images.move_to_end(item)
-    return self._images[item]
-
-@patch
-def _value(self:BboxImprove, item:str):
-    "The value of `item` (store over ground truth), kept for the last few items read."
-    if item not in self._recent:
-        self._recent[item] = self.annotations.get(item)
-        if len(self._recent) > 64: self._recent.popitem(last=False)
-    self._recent.move_to_end(item)
-    return self._recent[item]
-
 @patch
 def _box(self:BboxImprove, entry:tuple) -> tuple:
     "The box (x, y, width, height) and the classes of `entry`."
@@ -125,11 +213,10 @@ def _box(self:BboxImprove, entry:tuple) -> tuple:
 
 # %% ../../nbs/12e_bbox.ipynb #e1cd2973
 @patch
-def _thumbnail(self:BboxImprove, entry:tuple) -> bytes:
+def crop(self:BboxImprove, entry:tuple) -> Image.Image:
+    "The crop around the box of `entry`, outlined in its class's colour."
     box, labels = self._box(entry)
-    crop = box_crop(self._image(entry[0]), box, (self.thumb_size, self.thumb_size), class_colour(labels, self.classes))
-    buf = io.BytesIO(); crop.save(buf, 'JPEG', quality=90)
-    return buf.getvalue()
+    return box_crop(self._image(entry[0]), box, (self.thumb_size, self.thumb_size), class_colour(labels, self.classes))
 
 # %% ../../nbs/12e_bbox.ipynb #4af7242c
 @patch
@@ -160,42 +247,18 @@ def scored(self:BboxImprove) -> bool:
     "Whether boxes have scores (`scores`)."
     return bool(self.scores)
 
-@patch
-def _written(self:BboxImprove, item:str, value):
-    "After a write: the value kept for `item` is the new one; the lists follow (`ImproveBase`)."
-    self._recent.pop(item, None)
-    ImproveBase._written(self, item, value)
-
 # %% ../../nbs/12e_bbox.ipynb #94698da1
 @patch
-def fix(self:BboxImprove) -> BboxAnnotator|None:
-    "Open the items of the marked boxes in a box annotator below the grid, each with its marked box selected."
-    marked = self.marked()
-    if not marked: self.message('mark the wrong boxes first (click their crops)'); return None
-    items = list(dict.fromkeys(e[0] for e in marked))
-    ed = BboxAnnotator(ItemOrder(self.source, [self.source.index(it) for it in items]), self.input, self.output,
-                       self.annotations, step=AnnotatorStep.IMPROVE)
-    ed.focus = {it: min(i for e, i in marked if e == it) for it in items}
-    if self.editor is not None: self.editor.loader.close(); self.editor.close()
-    self.editor, self.editor_area.children = ed, [ed]
-    ed.start()
-    self.status.value = f'fixing {len(marked)} boxes in {len(items)} items below'
-    return ed
+def editor_for(self:BboxImprove, order:ItemOrder) -> BboxAnnotator:
+    "A box annotator over `order`, in the improve phase."
+    return BboxAnnotator(order, self.input, self.output, self.annotations, step=AnnotatorStep.IMPROVE)
 
-# %% ../../nbs/12e_bbox.ipynb #e1d261af
 @patch
-def relabel(self:BboxImprove, cls:str):
-    "Give the marked boxes the class `cls`: one write per item, all in one undoable step."
-    marked = self.marked()
-    if not marked: self.message('mark the wrong boxes first (click their crops)'); return
-    changes = {}
-    for item in dict.fromkeys(e[0] for e in marked):
-        boxes, labels = boxes_of(self.annotations.get(item))     # new lists: the ground truth is never changed in place
-        for e in marked:
-            if e[0] == item: labels[e[1]] = [cls]
-        changes[item] = self.output.validate(value_of(boxes, labels))
-    self.write(changes)
-    self.status.value = f'{len(marked)} boxes now of class <b>{html.escape(cls)}</b>'
+def with_class(self:BboxImprove, value, part:int, cls:str) -> dict:
+    "`value` with box `part` of class `cls` (new lists)."
+    boxes, labels = boxes_of(value)
+    labels[part] = [cls]
+    return value_of(boxes, labels)
 
 # %% ../../nbs/12e_bbox.ipynb #ec79bbce
 def _check_suggestions(suggestions, output:OutputImageBbox, source) -> dict:

@@ -12,7 +12,7 @@ from ipycanvas import hold_canvas
 from fastcore.basics import patch
 from ..base import AnnotatorStep
 from ..mltypes import InputImage, OutputImageBbox
-from ..media import ImageLoader
+from ..image_loader import ImageLoader
 from ..canvas import ImageCanvas
 from ..widgets import LabelPicker
 from ..keys import KeyMap

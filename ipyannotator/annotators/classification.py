@@ -12,7 +12,8 @@ import ipywidgets as W
 from fastcore.basics import patch
 from ..base import AnnotatorStep, Settings
 from ..mltypes import InputImage, OutputImageLabel, OutputLabel
-from ..media import FolderSource, ImageLoader, IMAGE_EXTENSIONS
+from ..media import FolderSource, IMAGE_EXTENSIONS
+from ..image_loader import ImageLoader
 from ..canvas import ImageCanvas
 from ..widgets import LabelPicker
 from .base import AnnotatorBase, Annotations, ItemOrder, kept_truth_index

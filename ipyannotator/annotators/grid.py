@@ -14,7 +14,7 @@ from fastcore.basics import patch
 from ..base import AnnotatorStep, atomic_write
 from ..storage import read_annotations_json
 from ..mltypes import InputImage, OutputGridBox
-from ..media import ImageLoader
+from ..image_loader import ImageLoader
 from ..thumbnails import ThumbnailGrid
 from ..keys import DEFAULT_KEYS, KeyMap
 from .base import AnnotatedIndex, AnnotatorBase, Annotations, ItemOrder

@@ -9,7 +9,8 @@ from typing import Sequence
 import ipywidgets as W
 from ipycanvas import hold_canvas
 from fastcore.basics import patch
-from ..media import ImageLoader, ItemSource, ListSource
+from ..media import ItemSource, ListSource
+from ..image_loader import ImageLoader
 from ..storage import Store
 from ..canvas import ImageCanvas
 from ..widgets import KeyMap, LabelPicker

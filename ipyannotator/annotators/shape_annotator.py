@@ -4,30 +4,29 @@
 
 # %% ../../nbs/18d_shape_annotator.ipynb #deb683f8
 from __future__ import annotations
-import html, importlib, io, math, sys
-from collections import OrderedDict
+import importlib, math, sys
 import json
 from pathlib import Path
 from typing import Callable, Sequence
 import ipywidgets as W
 from ipywidgets import Layout
 from ipycanvas import hold_canvas
-from PIL import Image, ImageDraw
+from PIL import Image
 from fastcore.basics import patch
 from ..base import AnnotatorStep
 from ..mltypes import InputImage, Output
-from ..media import ImageLoader
+from ..image_loader import ImageLoader
 from ..canvas import ImageCanvas
 from ..keys import KeyMap
 from ..widgets import LabelPicker
 from .base import AnnotatorBase, Annotations, ItemOrder, NotSaved
-from .improve import ImproveBase, explore_by_class
+from .improve import explore_by_class
 from .task import AppSetup, Task, comma_list
 from .box_drawing import class_colour
-from .bbox import crop_region
+from .bbox import CropImprove, outlined_crop
 
 # %% auto #0
-__all__ = ['SHAPE_KEYS', 'shape_keymap', 'ShapeAnnotator', 'shape_crop', 'ShapeImprove', 'register_task', 'ShapeTask']
+__all__ = ['SHAPE_KEYS', 'shape_crop', 'shape_keymap', 'ShapeAnnotator', 'ShapeImprove', 'register_task', 'ShapeTask']
 
 # %% ../../nbs/18d_shape_annotator.ipynb #1e12ecc2
 SHAPE_KEYS = {
@@ -297,23 +296,12 @@ def _key_up(self:ShapeAnnotator, event:dict):
         if self._pan_from is None: self._set_cursor(self._cursor_now())
 
 # %% ../../nbs/18d_shape_annotator.ipynb #a311d8c4
-def shape_crop(image:Image.Image, # the whole image
-               box:tuple, # the shape's box, in its pixels
-               draw:Callable, # draw(ImageDraw, to_crop) outlines the shape; to_crop maps image (x, y) to the crop
-               size:tuple=(100, 100), # the thumbnail's box, in pixels
-               margin:float=0.15) -> Image.Image: # context around the box, as a fraction of its size
-    "The part of `image` around `box`, fitted in `size` (small shapes enlarged), the shape drawn by `draw`."
-    l, t, r, b = crop_region(box, *image.size, margin=margin)
-    crop = image.crop((l, t, max(r, l + 1), max(b, t + 1))).convert('RGB')
-    k = min(size[0]/crop.width, size[1]/crop.height)
-    crop = crop.resize((max(1, round(crop.width*k)), max(1, round(crop.height*k))),
-                       Image.Resampling.NEAREST if k >= 2 else Image.Resampling.BILINEAR)
-    draw(ImageDraw.Draw(crop, 'RGBA'), lambda x, y: ((x - l)*k, (y - t)*k))
-    return crop
+shape_crop = outlined_crop
 
 # %% ../../nbs/18d_shape_annotator.ipynb #557326c3
-class ShapeImprove(ImproveBase):
+class ShapeImprove(CropImprove):
     "Per class, a grid of shape crops: mark the wrong ones, then fix them in the annotator or give them another class."
+    noun = 'shapes'
     def __init__(self,
                  source, # the items
                  output:Output, # the classes; `shape_labels`, `shape_box` and `relabel` of its values
@@ -324,96 +312,43 @@ class ShapeImprove(ImproveBase):
                  n_rows:int=3, n_cols:int=4, # grid shape
                  thumb_size:int=110, # side of a crop, in pixels
                  items:Sequence[str]|None=None): # review the shapes of these items only; default all
-        self.make_annotator, self.draw, self.thumb_size, self.editor = annotator, draw, thumb_size, None
-        self._images, self._values = OrderedDict(), {}
+        self.make_annotator, self.draw, self._values = annotator, draw, {}
         classes = list(classes if classes is not None else output.classes)
-        super().__init__(source, annotations, output, classes, self._thumbnail, n_rows, n_cols, thumb_size, items)
-        self.fix_button = W.Button(description='fix marked shapes in the editor', layout=Layout(width='auto'))
-        self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
-        self.relabel_button = W.Button(description='give marked shapes the class', layout=Layout(width='auto'))
-        self.editor_area = W.VBox()
-        self.fix_button.on_click(self.guard(lambda _: self.fix()))
-        self.relabel_button.on_click(self.guard(lambda _: self.relabel(self.new_class.value)))
-        self._layout(self.class_picker, self.grid, W.HBox([self.fix_button, self.relabel_button, self.new_class]),
-                     self.status, self.editor_area)
-        self.show_class(self.class_picker.value)
+        super().__init__(source, annotations, output, classes, n_rows, n_cols, thumb_size, items)
+
+    def entries(self, cls:str) -> list[tuple[str, int]]:
+        "The shapes of class `cls`, `(item, shape index)`, in item order, from the values under review read again."
+        self._values = self.values()
+        labels = self.output.shape_labels
+        return [(it, i) for it, v in self._values.items() for i, l in enumerate(labels(v)) if l == cls]
 
 # %% ../../nbs/18d_shape_annotator.ipynb #fd9fea61
 @patch
-def _image(self:ShapeImprove, item:str) -> Image.Image:
-    if item not in self._images:
-        self._images[item] = self.source.open(item)
-        if len(self._images) > 8: self._images.popitem(last=False)
-    self._images.move_to_end(item)
-    return self._images[item]
-
-@patch
-def _thumbnail(self:ShapeImprove, entry:tuple) -> bytes:
+def crop(self:ShapeImprove, entry:tuple) -> Image.Image:
+    "The crop around the shape of `entry`, outlined by `draw` in its class's colour."
     item, i = entry
     value = self._values[item]
     colour = class_colour([self.output.shape_labels(value)[i] or ''], self.classes)
-    crop = shape_crop(self._image(item), self.output.shape_box(value, i),
+    return shape_crop(self._image(item), self.output.shape_box(value, i),
                       lambda d, f: self.draw(d, f, value, i, colour), (self.thumb_size, self.thumb_size))
-    buf = io.BytesIO(); crop.save(buf, 'JPEG', quality=90)
-    return buf.getvalue()
 
 @patch
-def caption(self:ShapeImprove, entry:tuple) -> str:
-    "The item and number of the shape of `entry`."
-    return f'{entry[0]} #{entry[1] + 1}'
+def editor_for(self:ShapeImprove, order:ItemOrder):
+    "The task's annotator over `order` (`annotator`), writing to the same annotations, so the grid follows its writes."
+    return self.make_annotator(order, self.annotations)
 
 @patch
-def entries(self:ShapeImprove, cls:str) -> list[tuple[str, int]]:
-    "The shapes of class `cls`, `(item, shape index)`, in item order."
-    self._values = self.values()
-    return [(it, i) for it, v in self._values.items() for i, l in enumerate(self.output.shape_labels(v)) if l == cls]
-
-# %% ../../nbs/18d_shape_annotator.ipynb #781af84f
-class _Watched(Annotations):
-    "Annotations that call `on_put(item)` after each write."
-    def __init__(self, annotations:Annotations, on_put:Callable):
-        super().__init__(annotations.store, annotations.ground_truth)
-        self.on_put = on_put
-    def put(self, item:str, value):
-        record = super().put(item, value)
-        self.on_put(item)
-        return record
+def with_class(self:ShapeImprove, value, part:int, cls:str):
+    "`value` with shape `part` of class `cls` (the output's `relabel`)."
+    return self.output.relabel(value, part, cls)
 
 @patch
-def fix(self:ShapeImprove):
-    "Open the items of the marked shapes in the task's annotator below the grid, their first marked shape selected."
-    marked = self.marked()
-    if not marked: self.message('mark the wrong shapes first (click their crops)'); return None
-    items = list(dict.fromkeys(e[0] for e in marked))
-    order = ItemOrder(self.source, [self.source.index(it) for it in items])
-    ed = self.make_annotator(order, _Watched(self.annotations, self._edited))
-    ed.focus = {it: min(i for e, i in marked if e == it) for it in items}
-    if self.editor is not None: self.editor.loader.close(); self.editor.close()
-    self.editor, self.editor_area.children = ed, [ed]
-    ed.start()
-    self.status.value = f'fixing {len(marked)} shapes in {len(items)} items below'
-    return ed
-
-@patch
-def _edited(self:ShapeImprove, item:str):
-    "After a write to `item` in the editor: the grid follows, on the same page; the marks of other items stay."
+def _written(self:ShapeImprove, item:str, value):
+    "After a write in the editor: the grid follows, on the same page; the marks of other items stay."
+    CropImprove._written(self, item, value)
+    if self._holding: return          # a relabelling: the class is shown again once, after all its writes
     self.grid.selected = {e for e in self.grid.selected if e[0] != item}
     self.grid.items = self.entries(self.class_picker.value)
-
-@patch
-def relabel(self:ShapeImprove, cls:str):
-    "Give the marked shapes the class `cls`: one write per item, all in one undoable step."
-    marked = self.marked()
-    if not marked: self.message('mark the wrong shapes first (click their crops)'); return
-    changes = {}
-    for item in dict.fromkeys(e[0] for e in marked):
-        value = self.annotations.get(item)
-        for e in marked:
-            if e[0] == item: value = self.output.relabel(value, e[1], cls)
-        changes[item] = self.output.validate(value)
-    self.annotations.apply(changes)
-    self.show_class()
-    self.status.value = f'{len(marked)} shapes now of class <b>{html.escape(cls)}</b>'
 
 # %% ../../nbs/18d_shape_annotator.ipynb #4aaed6a5
 def register_task(input_type:type, output_type:type, task:type) -> bool:

@@ -20,7 +20,8 @@ from nav_dataset import make_project
 from ipywidgets.widgets import widget as _widget
 from ipyannotator.base import Settings
 from ipyannotator.mltypes import InputImage, OutputGridBox
-from ipyannotator.media import FolderSource, ImageLoader
+from ipyannotator.media import FolderSource
+from ipyannotator.image_loader import ImageLoader
 from ipyannotator.annotators.base import press
 from ipyannotator.annotators.grid import GridTask
 

@@ -14,7 +14,8 @@ import argparse, io, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
-from ipyannotator.media import FolderSource, ImageLoader, load_image
+from ipyannotator.media import FolderSource, load_image
+from ipyannotator.image_loader import ImageLoader
 
 REPO = Path(__file__).resolve().parents[2]
 BOX = (800, 600)
