@@ -22,7 +22,8 @@ from .media import ItemSource
 # %% auto #0
 __all__ = ['PHASES', 'CONFIG_ENV', 'APP_SOURCE', 'AppConfig', 'annotator_for', 'plain_message', 'server_log', 'report',
            'error_html', 'header_html', 'App', 'annotator_from_query', 'config_from_env', 'PreparedApp', 'app_from_env',
-           'member_app', 'request_url', 'wait_for_request', 'write_app', 'UsageError', 'serve', 'parse_command', 'main']
+           'member_app', 'request_url', 'wait_for_request', 'write_app', 'UsageError', 'serve', 'parse_command',
+           'online_planner', 'main']
 
 # %% ../nbs/30_app.ipynb #733cc698
 PHASES = ('explore', 'create', 'improve')
@@ -40,6 +41,7 @@ class AppConfig:
     team:bool = False # serve a team: each page opens as the member its personal link names
     overlap:int = 1 # a team's annotators per item (`Assigner`)
     lease:float = 600.0 # seconds a team member holds an item (renewed while their page is open)
+    online:float|None = None # a team's online labeling: seconds between updates of the plan (None: a fixed overlap)
 
     def __post_init__(self):
         if self.phase not in PHASES: raise ValueError(f"phase must be one of {PHASES}, got {self.phase!r}")
@@ -47,6 +49,8 @@ class AppConfig:
             raise ValueError(f"store must be 'sqlite' or a postgresql:// URL (--db), got {self.store!r}")
         if isinstance(self.overlap, bool) or not isinstance(self.overlap, int) or self.overlap < 1:
             raise ValueError(f"overlap must be a whole number of at least 1, got {self.overlap!r}")
+        if self.online is not None and not (isinstance(self.online, (int, float)) and self.online > 0):
+            raise ValueError(f"online must be a number of seconds > 0 (--online-every), got {self.online!r}")
         if not isinstance(self.options, dict): raise TypeError(f"options must be a dict, got {self.options!r}")
         if self.annotator is not None: self.annotator = check_name(self.annotator, 'the annotator name (--annotator)')
         json.dumps(self.options)   # the options travel to the kernel as JSON
@@ -359,6 +363,10 @@ def _parser(extra_task:str|None=None) -> tuple[argparse.ArgumentParser, dict]:
                       help='a Host name served besides --host and localhost, e.g. a proxy\'s in front (repeat)')
     team.add_argument('--overlap', type=_count, default=1, help="a team's annotators per item (default: 1)")
     team.add_argument('--lease', type=_count, default=600, help='seconds a member holds an item (default: 600)')
+    team.add_argument('--online', action='store_true', help='online labeling instead of a fixed --overlap: the answers '
+                      'so far decide which items need another answer, riskiest first (one label per item)')
+    team.add_argument('--online-every', type=_count, default=30, metavar='SECONDS',
+                      help='seconds between updates of the online plan (default: 30)')
     add_team_command(sub)
     dests = {}
     for name, task in sorted(tasks.items()):
@@ -425,9 +433,13 @@ def _serve_config(args, dests:dict) -> AppConfig:
     if not team and (not is_loopback(args.host) or args.allow_host):
         raise UsageError(f"serving on {args.host} (or for other Host names) needs a team, or anyone who reaches it "
                          "could annotate under any name: add members with `ipyannotator team add NAME PROJECT`")
+    if args.online and not team:
+        raise UsageError("--online hands the items out to a team's members: add members with "
+                         "`ipyannotator team add NAME PROJECT`")
     config = AppConfig(str(project.resolve()), task, options, args.phase, args.annotator,
                        str(Path(args.ground_truth).resolve()) if args.ground_truth else None,
-                       args.db or 'sqlite', team, args.overlap, float(args.lease))
+                       args.db or 'sqlite', team, args.overlap, float(args.lease),
+                       float(args.online_every) if args.online else None)
     try: setup = config.setup()
     except (TypeError, ValueError) as e: raise UsageError(str(e)) from None
     image_dir = project/getattr(setup.input, 'image_dir', args.image_dir)
@@ -446,11 +458,26 @@ def _demo_config(args) -> AppConfig:
 def _exit(*_): sys.exit(0)
 
 def _team(args, config:AppConfig) -> str:
-    "Fill the work pool of a team's project; what to say about it."
-    status = fill_pool(annotator_for(config, 'ipyannotator'), config.overlap)
+    "Fill the work pool of a team's project (checking that online labeling can run on its task); what to say."
+    annotator = annotator_for(config, 'ipyannotator')
+    if config.online:
+        from ipyannotator.online_team import check_online
+        check_online(annotator.task)
+    status = fill_pool(annotator, config.overlap)
     with open_team(config.project_path, args.db) as team: n = len(team.members())
+    how = f'online labeling, updated every {config.online:g} s' if config.online else f'overlap {config.overlap}'
     return (f'a team of {n}; work pool: {status["items"]:,} items, {status["open"]:,} with room for more answers '
-            f'(overlap {config.overlap})')
+            f'({how})')
+
+def online_planner(config:AppConfig): # what the app serves: a team's, with `online` set
+    "Start updating the online plan of a team's project every `config.online` s; it logs to the command's output."
+    from ipyannotator.online_team import OnlinePlan, Planner
+    log = logging.getLogger('ipyannotator.online')
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter('ipyannotator: %(message)s'))
+        log.addHandler(handler); log.setLevel(logging.INFO); log.propagate = False
+    return Planner(lambda: OnlinePlan(annotator_for(config, 'ipyannotator'), owns_task=True), config.online, log).start()
 
 def main(argv:list[str]|None=None):
     "Entry point of the `ipyannotator` command."
@@ -467,7 +494,7 @@ def main(argv:list[str]|None=None):
         server = serve(config, args.port, max_kernels=args.max_kernels, idle_timeout=args.idle_timeout, host=host,
                        hosts=getattr(args, 'allow_host', []), preheat=args.preheat)
     except (UsageError, OSError, ValueError) as e: sys.exit(f'ipyannotator: {e}')
-    stops = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)) if s]
+    planner, stops = None, [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, 'SIGHUP', None)) if s]
     for s in stops[1:]: signal.signal(s, _exit)   # a terminated command stops its server too
     try:
         if not server.ready():
@@ -475,9 +502,11 @@ def main(argv:list[str]|None=None):
                      'see its messages above')
         took = time.monotonic() - start
         print(f'ipyannotator: serving on {server.url} (ready in {took:.1f} s; Ctrl+C stops)', flush=True)
+        if config.online: planner = online_planner(config)
         if server.process.wait(): sys.exit(f'ipyannotator: the server stopped (exit code {server.process.returncode})')
     except KeyboardInterrupt: pass
     except TimeoutError as e: sys.exit(f'ipyannotator: {e}')
     finally:
         for s in stops: signal.signal(s, signal.SIG_IGN)   # a second Ctrl+C does not leave the folder behind
+        if planner is not None: planner.stop()
         server.stop()

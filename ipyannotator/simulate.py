@@ -405,8 +405,8 @@ def risk(self:OnlineLabeler) -> np.ndarray:
 
 @patch
 def settled(self:OnlineLabeler) -> np.ndarray:
-    "Which items are settled: risk at most `risk_threshold` (they need no more answers)."
-    return self.risk() <= self.risk_threshold
+    "Which items are settled: risk at most `risk_threshold`, from answers or the learner (never from class shares alone)."
+    return (self.risk() <= self.risk_threshold) & ((self.n_labels > 0) | (self.prior is not None))
 
 @patch
 def needs_answer(self:OnlineLabeler) -> list:

@@ -89,3 +89,36 @@ def test_without_a_team_the_app_stays_on_127_0_0_1(tmp_path):
         assert out.returncode != 0 and 'needs a team' in out.stderr and 'ipyannotator team add' in out.stderr, extra
     out = run('serve', str(project), '--labels', 'a,b', '--no-serve')
     assert out.returncode == 0 and 'would serve on http://127.0.0.1:8866/' in out.stdout
+
+
+def test_online_labeling_on_a_team_server(tmp_path):
+    "`--online` runs the plan in the server: three agreeing answers settle an item, which nobody is handed again."
+    from ipyannotator.assign import Assigner
+    from ipyannotator.mltypes import default_task_name
+    from ipyannotator.storage import SQLiteStore
+    project = team_project(tmp_path, 4)
+    out = run('serve', str(project), '--labels', 'a,b', '--online', '--no-serve')
+    assert out.returncode != 0 and '--online hands the items out to a team' in out.stderr, out.stderr
+    team_add(project, 'ada')
+    log = tmp_path/'serve.log'
+    proc = subprocess.Popen([COMMAND, 'serve', str(project), '--labels', 'a,b', '--online', '--online-every', '1',
+                             '--preheat', '0', '--port', str(free_port())], env=jupyter_env(tmp_path/'jupyter'),
+                            cwd=tmp_path, stdout=open(log, 'w'), stderr=subprocess.STDOUT)
+    try:
+        end = time.monotonic() + 90
+        while 'online labeling: 0 settled, 4 want another answer' not in log.read_text():
+            assert proc.poll() is None and time.monotonic() < end, log.read_text()[-3000:]
+            time.sleep(0.2)
+        assert 'work pool: 4 items, 4 with room for more answers (online labeling, updated every 1 s)' in log.read_text()
+        with SQLiteStore(project/'results'/'annotations.sqlite', task=default_task_name('labels', ['a', 'b'])) as s:
+            for who in ('bo', 'cy', 'di'): s.put('im000.png', ['a'], author=who)
+            while 'online labeling: 1 settled, 3 want another answer, 3 answers' not in log.read_text():
+                assert proc.poll() is None and time.monotonic() < end, log.read_text()[-3000:]
+                time.sleep(0.2)
+            with Assigner(s) as pool:
+                handed = [pool.next_for('eve')]
+                while handed[-1] is not None: pool.done(handed[-1], 'eve'); handed.append(pool.next_for('eve'))
+        assert sorted(handed[:-1]) == ['im001.png', 'im002.png', 'im003.png'], handed
+    finally:
+        proc.terminate(); proc.wait(30)
+    assert 'Traceback' not in log.read_text(), log.read_text()[-3000:]
