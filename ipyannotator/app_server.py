@@ -201,8 +201,9 @@ c.MappingKernelManager.cull_connected = False
 # %% ../nbs/30a_app_server.ipynb #95e6501a
 def voila_command(notebook:Path, port:int=8866, host:str='127.0.0.1') -> list[str]:
     "The command line serving `notebook` with Voila on `host`:`port`, configured by the `config/voila.py` beside it."
+    # the kernels' connection files go beside the notebook too: a server stopped while it starts a kernel leaves them
     return [sys.executable, '-m', 'voila', str(notebook), '--no-browser', f'--port={port}', f'--Voila.ip={host}',
-            f'--Voila.config_file_paths={notebook.parent/"config"}']
+            f'--Voila.config_file_paths={notebook.parent/"config"}', f'--Voila.connection_dir_root={notebook.parent}']
 
 def reach(host:str) -> str:
     "The address at which this machine reaches a server listening on `host` (for a URL: IPv6 in brackets)."

@@ -55,6 +55,8 @@ def test_stopping_the_command_stops_voila_and_removes_its_folder(tmp_path, stop)
     try:
         wait_ready(f'http://127.0.0.1:{port}/voila/static/voila.js', proc, timeout=90)
         assert len(list(tmpdir.glob('ipyannotator-app-*'))) == 1
+        others = [p.name for p in tmpdir.iterdir() if not p.name.startswith('ipyannotator-app-')]
+        assert others == [], f'files outside the server folder, which a stop might leave behind: {others}'
         proc.send_signal(stop)
         proc.wait(30)
         deadline = time.time() + 15
