@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from fastcore.basics import patch
 from .base import default_author
 from .store_base import (AnnotationFileError, Record, Store, _TableStore, _FORMAT, _VERSION, _check_field,
-                                     _check_item, _chunks, _growing_chunks, _decode, _encode, _texts)
+                                     _check_item, _chunks, _growing_chunks, _decode, _decode_all, _encode, _texts)
 
 try: import psycopg
 except ImportError: psycopg = None  # the store says how to install it when it is used
@@ -310,7 +310,8 @@ def get_many(self:PostgresStore, items:Iterable[str], author=None, task=None) ->
     author, task, out = self._who(author), self._which(task), {}
     sql = 'SELECT item, value FROM current WHERE task=%s AND author=%s AND item = ANY(%s)'
     for chunk in _chunks(map(_check_item, items), 1000):
-        out.update((i, _decode(v)) for i, v in self._all(sql, (task, author, chunk)))
+        rows = self._all(sql, (task, author, chunk))
+        out.update(zip([i for i, _ in rows], _decode_all([v for _, v in rows])))
     return out
 
 @patch

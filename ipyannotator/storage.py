@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastcore.basics import patch
 from .base import STORES, Settings, default_author, is_database_url
 from .store_base import (AnnotationFileError, AnnotationWriteError, Record, Store, value_classes, _TableStore,
-    _FORMAT, _VERSION, _SQLITE_WRITE_FAILURES, _check_field, _check_item, _chunks, _decode, _encode, _growing_chunks, _require_writable,
+    _FORMAT, _VERSION, _SQLITE_WRITE_FAILURES, _check_field, _check_item, _chunks, _decode, _decode_all, _encode, _growing_chunks, _require_writable,
     _sqlite_code, _texts, _write_error)
 
 # %% auto #0
@@ -270,7 +270,8 @@ def get_many(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> d
     author, task, out = self._who(author), self._which(task), {}
     for chunk in _chunks(map(_check_item, items), 500):
         sql = f'SELECT item, value FROM current WHERE task=? AND author=? AND item IN ({",".join("?" * len(chunk))})'
-        out.update((i, _decode(v)) for i, v in self._all(sql, (task, author, *chunk)))
+        rows = self._all(sql, (task, author, *chunk))
+        out.update(zip([i for i, _ in rows], _decode_all([v for _, v in rows])))
     return out
 
 @patch

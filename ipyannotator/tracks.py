@@ -131,8 +131,28 @@ def _track(self:VideoTracks, id, labels) -> Track:
     return self.tracks[id]
 
 # %% ../nbs/14_tracks.ipynb #3202c7eb
+_NUMBER = (int, float)
+
+def _plain_box(b) -> tuple|None:
+    "`(x, y, width, height, id)` of a well-formed video box dict, read fast; `None` for anything else, checked in full then."
+    if type(b) is not dict: return None
+    try: x, y, w, h, id = b['x'], b['y'], b['width'], b['height'], b['id']
+    except KeyError: return None
+    if (type(x) in _NUMBER and type(y) in _NUMBER and type(w) in _NUMBER and type(h) in _NUMBER
+            and x == x and y == y and w >= 0 and h >= 0 and type(id) in (int, str)): return x, y, w, h, id
+    return None
+
+def _video_box(item:str, i:int, b) -> tuple:
+    "`(x, y, width, height, id)` of box `i` of frame `item`, or an error naming both."
+    c = _plain_box(b)
+    if c is not None: return c
+    try: c = BboxVideoCoordinate.from_dict(b)
+    except (TypeError, ValueError) as e: raise ValueError(f"frame {item!r}, box {i}: {e}") from None
+    return c.x, c.y, c.width, c.height, c.id
+
 @patch
-def _load_frame(self:VideoTracks, f:int, value):
+def _load_frame(self:VideoTracks, f:int, value, found:dict):
+    "Check the `value` of frame `f` and add its boxes to `found` (`{id: [(frame, box, key, occluded)]}`)."
     item = self.frames[f]
     if not isinstance(value, dict) or not isinstance(value.get('bbox'), list):
         raise ValueError(f"frame {item!r}: a video box annotation is {{'bbox': [...], 'labels': [[...]]}}, got {value!r}")
@@ -140,31 +160,34 @@ def _load_frame(self:VideoTracks, f:int, value):
     if labels is None: labels = [[] for _ in boxes]
     if not isinstance(labels, list) or len(labels) != len(boxes):
         raise ValueError(f"frame {item!r}: one label list per box needed, {len(boxes)} boxes and labels {labels!r}")
-    interpolated, occluded, outside = (set(_ids_of(item, value, k)) for k in MARKS)
+    interpolated, occluded, outside = [set(_ids_of(item, value, k)) if k in value else () for k in MARKS]
     seen = set()
     for i, (b, l) in enumerate(zip(boxes, labels)):
-        try: c = BboxVideoCoordinate.from_dict(b)
-        except (TypeError, ValueError) as e: raise ValueError(f"frame {item!r}, box {i}: {e}") from None
+        *box, id = _video_box(item, i, b)
         if not isinstance(l, list): raise ValueError(f"frame {item!r}, box {i}: labels must be a list, got {l!r}")
-        if c.id in seen: raise ValueError(f"frame {item!r}: two boxes have the object id {c.id!r}; an object has one box per frame")
-        if c.id in outside: raise ValueError(f"frame {item!r}: object {c.id!r} has a box and is marked outside")
-        seen.add(c.id)
-        t = self._track(c.id, l)
-        if list(l) != t.labels: self.mixed_classes.setdefault(c.id, []).append(item)
-        t.box[f] = (c.x, c.y, c.width, c.height)
-        t.present[f], t.key[f], t.occluded[f] = True, c.id not in interpolated, c.id in occluded
+        if id in seen: raise ValueError(f"frame {item!r}: two boxes have the object id {id!r}; an object has one box per frame")
+        if id in outside: raise ValueError(f"frame {item!r}: object {id!r} has a box and is marked outside")
+        seen.add(id)
+        if l != self._track(id, l).labels: self.mixed_classes.setdefault(id, []).append(item)
+        found.setdefault(id, []).append((f, box, id not in interpolated, id in occluded))
     for id in outside: self._track(id, []).outside[f] = True
-    self.annotated[f] = True
 
 @patch
 def load(self:VideoTracks, values:Mapping[str, Any]):
     "Read the values `{item: value}` of this video's frames (others are ignored; `None` is no annotation)."
+    found, annotated = {}, []
     for f, item in enumerate(self.frames):
         v = values.get(item)
-        if v is not None: self._load_frame(f, v)
+        if v is not None: self._load_frame(f, v, found); annotated.append(f)
+    self.annotated[annotated] = True
+    for id, rows in found.items():                            # each track's arrays written at once
+        t, (fs, boxes, key, occluded) = self.tracks[id], zip(*rows)
+        fs = list(fs)
+        t.box[fs], t.present[fs], t.key[fs], t.occluded[fs] = boxes, True, key, occluded
     for t in self.tracks.values():                            # a stretch begins at a keyframe
         t.key |= t.present & ~np.r_[False, t.present[:-1]]
     return self
+
 
 # %% ../nbs/14_tracks.ipynb #47936328
 def _num(v:float):

@@ -145,7 +145,8 @@ def video_values(annotations:Annotations, # the phase's values: the store's, ove
     store, gt = annotations.store, annotations.ground_truth
     own = {} if store is None else store.get_many(frames)     # one read for the video, not one per frame
     truth = {f: gt[f] for f in frames if f not in own and gt.get(f) is not None}
-    taken, theirs = set().union(*map(_ids, own.values())), set().union(*map(_ids, truth.values()))
+    theirs = set().union(*map(_ids, truth.values()))
+    taken = set().union(*map(_ids, own.values())) if theirs else set()
     clash = sorted(taken & theirs, key=lambda i: (isinstance(i, str), str(i)))
     if clash:
         first = max((i for i in taken | theirs if isinstance(i, int) and not isinstance(i, bool)), default=0) + 1
