@@ -8,10 +8,10 @@ import math
 from dataclasses import dataclass, replace
 import ipywidgets, traitlets
 from ipywidgets import CallbackDispatcher
-from ipycanvas import Canvas, MultiCanvas, hold_canvas
-from ipycanvas.canvas import COMMANDS
+from ipycanvas import MultiCanvas, hold_canvas
 from fastcore.basics import patch
 from .base import check_positive
+from .image_layer import ImageLayer
 
 # %% auto #0
 __all__ = ['HANDLES', 'Transform', 'centred', 'box_from_points', 'clip_box', 'box_to_canvas', 'box_to_image', 'box_handles',
@@ -141,18 +141,19 @@ class ImageCanvas(ipywidgets.VBox):
     def __init__(self, width:int=400, height:int=300):
         check_positive('width', width); check_positive('height', height)
         size = dict(width=f'{width}px', height=f'{height}px')
-        self.multi_canvas = MultiCanvas(3, width=width, height=height, layout=ipywidgets.Layout(**size))
-        super().__init__([self.multi_canvas], layout=ipywidgets.Layout(min_width=size['width'], **size))
+        self.multi_canvas = MultiCanvas(2, width=width, height=height, layout=ipywidgets.Layout(**size))
+        self.image_layer = ImageLayer(width, height)       # under the layers (in the page: after them, placed beneath)
+        super().__init__([self.multi_canvas, self.image_layer], layout=ipywidgets.Layout(min_width=size['width'], **size))
         self.add_class('ipyannotator-canvas')
         self.paint_count, self.pointer = 0, None
+        self.ahead = lambda: ()   # the images to send ahead of the steps that show them (annotators: the next item's)
         self._transform = self._base = Transform()
-        self.buffer = Canvas(width=width, height=height)  # holds the image's pixels in the browser; never shown
-        self._buffered = None                              # the image whose bytes the buffer holds
         self._redraw_callbacks = CallbackDispatcher()
         self._mouse = {e: CallbackDispatcher() for e in ('down', 'move', 'up', 'out', 'wheel')}
         for e in ('down', 'move', 'up', 'out', 'wheel'):
             getattr(self.multi_canvas, f'on_mouse_{e}')(lambda x, y, e=e: self._on_mouse(e, x, y))
         self.multi_canvas.on_client_ready(lambda: self._on_client_ready())
+        self.image_layer.on_ready(lambda: self._paint_image())
         self.observe(self._on_image, 'image')
 
     @traitlets.validate('image')
@@ -174,11 +175,9 @@ def height(self:ImageCanvas) -> int:
     return self.multi_canvas.height
 
 @patch(as_prop=True)
-def image_layer(self:ImageCanvas): "Bottom layer: the image."; return self.multi_canvas[0]
+def annotation_layer(self:ImageCanvas): "Middle layer: annotations, drawn by `on_redraw` callbacks."; return self.multi_canvas[0]
 @patch(as_prop=True)
-def annotation_layer(self:ImageCanvas): "Middle layer: annotations, drawn by `on_redraw` callbacks."; return self.multi_canvas[1]
-@patch(as_prop=True)
-def interaction_layer(self:ImageCanvas): "Top layer: hover and drag feedback; it receives the mouse."; return self.multi_canvas[2]
+def interaction_layer(self:ImageCanvas): "Top layer: hover and drag feedback; it receives the mouse."; return self.multi_canvas[1]
 
 @patch(as_prop=True)
 def transform(self:ImageCanvas) -> Transform:
@@ -227,38 +226,15 @@ def reset_view(self:ImageCanvas):
 # %% ../nbs/05_canvas.ipynb #492cfba7
 @patch
 def redraw(self:ImageCanvas):
-    "Repaint the image layer from the Python state, then call the `on_redraw` callbacks."
-    with hold_canvas():
-        self._paint_image()
-        self._redraw_callbacks()
-
-@patch
-def _fill_buffer(self:ImageCanvas, img):
-    "Send the encoded bytes of `img` to the browser, into `buffer` at its top left corner (ipycanvas's `putImageData`)."
-    b = self.buffer
-    if img.width > b.width or img.height > b.height:
-        with b.hold_sync(): b.width, b.height = max(b.width, img.width), max(b.height, img.height)
-    b.clear()
-    b._canvas_manager.send_draw_command(b, COMMANDS['putImageData'], [0, 0], [bytes(img.data)])
-    self._buffered = img
+    "Repaint the image from the Python state, then call the `on_redraw` callbacks, which draw the layers above it."
+    self._paint_image()
+    with hold_canvas(): self._redraw_callbacks()
 
 @patch
 def _paint_image(self:ImageCanvas):
-    layer, img, t = self.image_layer, self.image, self._transform
-    ok = img is not None and len(img.data) > 0 and img.width > 0 and img.height > 0
-    if ok and self._buffered is not img: self._fill_buffer(img)   # first: the layer is cleared once the image is there
-    layer.clear()
-    if ok:
-        fx = img.original_width*t.scale_x/img.width     # screen pixels per pixel of the image sent
-        fy = img.original_height*t.scale_y/img.height
-        layer.draw_image(self.buffer, t.offset_x, t.offset_y, self.buffer.width*fx, self.buffer.height*fy)
-    elif img is not None:
-        layer.fill_style = '#eeeeee'
-        layer.fill_rect(0, 0, self.width, self.height)
-        layer.fill_style, layer.font, layer.text_align = '#b00020', '14px sans-serif', 'center'
-        why = getattr(img, 'error', None) or 'no image data'
-        layer.fill_text(f"cannot show {getattr(img, 'item', '')}: {why}"[:120], self.width/2, self.height/2,
-                        max_width=self.width - 10)
+    img, t = self.image, self._transform
+    view = (0, 0, 0, 0) if img is None else (t.offset_x, t.offset_y, img.original_width*t.scale_x, img.original_height*t.scale_y)
+    self.image_layer.paint(img, view, ahead=self.ahead())
     self.paint_count += 1
 
 @patch
@@ -345,5 +321,4 @@ def drag(self:ImageCanvas, x0:float, y0:float, # where the button goes down (can
 @patch
 def _on_client_ready(self:ImageCanvas):
     self.multi_canvas._canvas_manager._current_canvas = None
-    self._buffered = None      # a new browser's buffer is empty: the bytes go again
-    self.redraw()
+    with hold_canvas(): self._redraw_callbacks()

@@ -224,6 +224,12 @@ def is_cached(self:ImageLoader, i_or_item:int|str) -> bool:
     with self._lock: return item in self._cache
 
 @patch
+def ready(self:ImageLoader, items) -> list[DisplayImage]:
+    "The display images of those of `items` (ids or indices) in the cache, in order; nothing is decoded or waited for."
+    items = [i if isinstance(i, str) else self.source[i] for i in items]
+    with self._lock: return [self._cache[i] for i in items if i in self._cache]
+
+@patch
 def cache_info(self:ImageLoader) -> dict:
     "Counts: `hits`, `misses`, `waits` (for a prefetch under way), `decodes`, and the cache's `size` and `max_size`."
     with self._lock:

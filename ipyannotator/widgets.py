@@ -76,7 +76,7 @@ class Navigator(ipywidgets.VBox):
         super().__init__([ipywidgets.HBox([self.prev_button, self.next_button, self.slider]),
                           ipywidgets.HBox([self.progress, self.next_unannotated_button])])
         self.add_class('ipyannotator-navigator')
-        self._next_unannotated = CallbackDispatcher()
+        self._next_unannotated, self._moved = CallbackDispatcher(), CallbackDispatcher()
         self._wire()
         self.count, self.index, self.annotated = count, index, annotated
         self._update()
@@ -102,7 +102,18 @@ def _wire(self:Navigator):
     self.next_unannotated_button.on_click(lambda _: self._next_unannotated())
     self.slider.observe(lambda c: setattr(self, 'index', c.new - 1), 'value')
     self.observe(self._on_count, 'count')
-    self.observe(lambda _: self._update(), ['index', 'annotated'])
+    self.observe(self._on_index, 'index')
+    self.observe(lambda _: self._update(), 'annotated')
+
+@patch
+def _on_index(self:Navigator, change):
+    self._moved(change.new)   # the item first (its image is the step's first message), then the slider
+    self._update()
+
+@patch
+def on_move(self:Navigator, callback, remove=False):
+    "Call `callback(index)` when the position changes, before the navigator shows the new position."
+    self._moved.register_callback(callback, remove=remove)
 
 @patch
 def _on_count(self:Navigator, change):

@@ -84,9 +84,10 @@ def test_box_steps(project, tmp_path):
     annotator.task.store.put_many((src[i], boxes(1 + i % 3)) for i in range(30, 60))
     w = annotator.create()
     press(w, 'PageDown')
-    with counting() as (sent, opened):                     # to images without boxes: the image, the title, the slider
+    with counting() as (sent, opened):                     # to images without boxes: the image, the layers, the title, the slider
         for _ in range(STEPS): press(w, 'PageDown')
-    assert not opened and sum(sent.values()) <= 3*STEPS, (dict(opened), dict(sent))
+    assert not opened and sum(sent.values()) <= 4*STEPS, (dict(opened), dict(sent))
+    assert sent['ImageLayer'] <= STEPS, dict(sent)         # the image, and the next one's bytes sent ahead: one message
     w.go_to(src[32]); w.go_to(src[31])
     with counting() as (sent, opened):                     # through images with 1 to 3 boxes: the list is one message
         for _ in range(STEPS): press(w, 'PageDown')
@@ -127,3 +128,39 @@ def test_video_frame_steps(tmp_path):
         for _ in range(STEPS): press(w, 'ArrowRight')
     assert not opened and sum(sent.values()) <= 6*STEPS, (dict(opened), dict(sent))
     task.close()
+
+
+def test_next_image_goes_ahead(project, tmp_path):
+    """At a person's pace (the next image decoded meanwhile), a step's image is in the browser already: sent with the
+    step before, in the same message as that step's image, so the step sends no bytes but the next one's."""
+    annotator = Annotator(InputImage(image_dir='images', image_width=200, image_height=150),
+                          OutputImageLabel(label_dir='class_images', label_width=40, label_height=40),
+                          Settings(project_path=project, result_dir=str(tmp_path), annotator='steps'))
+    w = annotator.create()
+    sent, layer = [], w.canvas.image_layer
+    layer.send = lambda content, buffers=None: sent.append((content, len(buffers or [])))
+    for _ in range(STEPS):
+        w.loader.wait()                                    # a person looks at the image: the next ones are decoded
+        press(w, 'ArrowRight')
+    added = {}
+    for k, (msg, n) in enumerate(sent):
+        assert n == len(msg['add']) and n <= 2, msg
+        added.update((key, k) for key, _ in msg['add'])
+        assert added[msg['show']] < k or k == 0, f'step {k}: its image was not sent ahead: {msg}'
+    assert [n for _, n in sent[2:]] == [1]*(STEPS - 2), [n for _, n in sent]   # then one image a step: the next one
+    annotator.close()
+
+
+def test_the_image_is_the_first_message_of_a_step(project, tmp_path):
+    "The browser gets the image first, then the title and the slider: what the user waits for is not queued behind them."
+    annotator = Annotator(InputImage(image_dir='images', image_width=200, image_height=150),
+                          OutputImageLabel(label_dir='class_images', label_width=40, label_height=40),
+                          Settings(project_path=project, result_dir=str(tmp_path), annotator='steps'))
+    w = annotator.create()
+    order, send = [], _widget.Widget._send
+    _widget.Widget._send = lambda self, msg, buffers=None: (order.append(type(self).__name__), send(self, msg, buffers))[1]
+    try:
+        for _ in range(3): order.clear(); press(w, 'ArrowRight'); assert order[0] == 'ImageLayer', order
+    finally: _widget.Widget._send = send
+    assert {'HTML', 'IntSlider'} <= set(order), order
+    annotator.close()

@@ -270,7 +270,7 @@ class AnnotatorBase(W.VBox):
         self._index = None         # `annotated_index`, built on first use
         self._indexed = callable(getattr(annotations, 'on_write', None))   # annotations that tell their writes
         if self._indexed: annotations.on_write(self._written)
-        self.navigator.observe(self.guard(lambda c: self._show_position(c.new)), 'index')
+        self.navigator.on_move(self.guard(self._show_position))
         self.navigator.on_next_unannotated(self.guard(lambda *_: self.next_unannotated()))
         self.help_button.on_click(self.guard(lambda _: self.toggle_help()))
         self.keymap.on_change(lambda: setattr(self.help, 'value', self.keymap.help_html()))
@@ -327,9 +327,10 @@ def _show_position(self:AnnotatorBase, position:int):
     if not len(self.order): return
     self.item = self.order[position]
     self.value = self.annotations.get(self.item)
-    self.title.value = self._title_html()
-    self.status.value = ''   # what it said was about the item left
-    with self.updating: self.render(self.item, self.value)
+    with self.title.hold_sync():   # sent after the item's image, the step's first message
+        self.title.value = self._title_html()
+        self.status.value = ''   # what it said was about the item left
+        with self.updating: self.render(self.item, self.value)
 
 @patch
 def _title_html(self:AnnotatorBase) -> str:
@@ -361,6 +362,12 @@ def upcoming(self:AnnotatorBase, k:int=3) -> list[int]:
     "The source positions of the `k` items after the one shown, in this phase's order: those to prefetch."
     pos, n = self.navigator.index, len(self.order)
     return [self.order.source_index(p) for p in range(pos + 1, min(pos + 1 + k, n))]
+
+@patch
+def images_ahead(self:AnnotatorBase) -> list:
+    "The display image of the next item when its `loader` has it decoded: an image canvas sends it with this step."
+    loader = getattr(self, 'loader', None)
+    return [] if loader is None else loader.ready(self.upcoming(1))
 
 @patch
 def refresh(self:AnnotatorBase):

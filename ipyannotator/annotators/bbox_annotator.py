@@ -68,6 +68,7 @@ class BboxAnnotator(AnnotatorBase):
         self.suggestions, self.focus = dict(suggestions or {}), {}
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
+        self.canvas.ahead = self.images_ahead
         self.editor = BoxEditor()
         self.editor.new_class, self.editor.read_only = self.classes[0] if self.classes else None, annotations.read_only
         self.picker = LabelPicker(self.classes, width=120, height=26)

@@ -70,6 +70,7 @@ class ClassificationAnnotator(AnnotatorBase):
         super().__init__(order, output, annotations, step=step, classes=classes)
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
+        self.canvas.ahead = self.images_ahead
         self.picker = LabelPicker(list(classes), images=images, multi=output.multi,  # wide enough to read a class name
                                   width=max(output.label_width, 120), height=output.label_height,
                                   captions=class_captions(classes) if images else None)

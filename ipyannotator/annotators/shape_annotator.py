@@ -69,6 +69,7 @@ class ShapeAnnotator(AnnotatorBase):
                          keymap=keymap or shape_keymap({}))
         self.loader = ImageLoader(order.source, input.image_width, input.image_height, fit_canvas=input.fit_canvas)
         self.canvas = ImageCanvas(input.image_width, input.image_height)
+        self.canvas.ahead = self.images_ahead
         self.new_class = self.classes[0] if self.classes else None
         self.picker = LabelPicker(self.classes, width=120, height=26)
         self.picker.disabled = annotations.read_only
