@@ -55,6 +55,8 @@ class PageDoor:
     def __call__(self, handler):
         "Let in the page request of `handler` (Voila's), or raise 403 (not a member), 503 (full), `Finish` (redirect)."
         from tornado.web import HTTPError
+        for name in ('template', 'theme'):   # the app's look on every page (another skips the prepared kernels)
+            handler.request.arguments.pop(name, None); handler.request.query_arguments.pop(name, None)
         headers = handler.request.headers
         if MEMBER_HEADER in headers: del headers[MEMBER_HEADER]   # a visitor's own names nobody
         if self.gate is not None: headers[MEMBER_HEADER] = self.gate(handler).name
@@ -187,6 +189,8 @@ def voila_config(max_kernels:int=10, # the most kernels at once (pages, and prep
 configure_voila({max_kernels}, {tuple(team) if team else None!r})
 c.VoilaConfiguration.template = TEMPLATE
 c.VoilaConfiguration.show_tracebacks = False
+c.VoilaConfiguration.allow_template_override = 'NO'
+c.VoilaConfiguration.allow_theme_override = 'NO'
 c.VoilaConfiguration.extension_denylist = ['@jupyter-notebook/lab-extension']
 c.VoilaConfiguration.http_header_envs = [MEMBER_HEADER]
 c.VoilaConfiguration.preheat_kernel = {pool > 0}

@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from fastcore.basics import patch
 from .base import default_author
 from .store_base import (AnnotationFileError, Record, Store, _TableStore, _FORMAT, _VERSION, _check_field,
-                                     _check_item, _chunks, _growing_chunks, _decode, _decode_all, _encode, _texts)
+                                     _RANGE, _check_item, _chunks, _growing_chunks, _decode, _decode_all, _encode, _texts)
 
 try: import psycopg
 except ImportError: psycopg = None  # the store says how to install it when it is used
@@ -306,10 +306,12 @@ def not_annotated(self:PostgresStore, items:Iterable[str], author=None, task=Non
 # %% ../nbs/02b_postgres.ipynb #9bdb526d
 @patch
 def get_many(self:PostgresStore, items:Iterable[str], author=None, task=None) -> dict[str, Any]:
-    "The current values of those of `items` that `author` has one for in `task`, a thousand per query."
+    "The current values of those of `items` that `author` has one for in `task`: many as a stretch, else by name."
     author, task, out = self._who(author), self._which(task), {}
+    items = sorted(set(map(_check_item, items)))
+    if len(items) >= _RANGE and (found := self._in_range(items, author, task)) is not None: return found
     sql = 'SELECT item, value FROM current WHERE task=%s AND author=%s AND item = ANY(%s)'
-    for chunk in _chunks(map(_check_item, items), 1000):
+    for chunk in _chunks(items, 1000):
         rows = self._all(sql, (task, author, chunk))
         out.update(zip([i for i, _ in rows], _decode_all([v for _, v in rows])))
     return out

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from fastcore.basics import patch
 from .base import STORES, Settings, default_author, is_database_url
 from .store_base import (AnnotationFileError, AnnotationWriteError, Record, Store, value_classes, _TableStore,
-    _FORMAT, _VERSION, _SQLITE_WRITE_FAILURES, _check_field, _check_item, _chunks, _decode, _decode_all, _encode, _growing_chunks, _require_writable,
+    _FORMAT, _VERSION, _SQLITE_WRITE_FAILURES, _check_field, _RANGE, _check_item, _chunks, _decode, _decode_all, _encode, _growing_chunks, _require_writable,
     _sqlite_code, _texts, _write_error)
 
 # %% auto #0
@@ -266,9 +266,11 @@ def annotated(self:SQLiteStore, author=None, task=None) -> Iterator[str]:
 # %% ../nbs/02_storage.ipynb #2104339e
 @patch
 def get_many(self:SQLiteStore, items:Iterable[str], author=None, task=None) -> dict[str, Any]:
-    "The current values of those of `items` that `author` has one for in `task`, read a few hundred at a time."
+    "The current values of those of `items` that `author` has one for in `task`: many as a stretch, else by name."
     author, task, out = self._who(author), self._which(task), {}
-    for chunk in _chunks(map(_check_item, items), 500):
+    items = sorted(set(map(_check_item, items)))
+    if len(items) >= _RANGE and (found := self._in_range(items, author, task)) is not None: return found
+    for chunk in _chunks(items, 500):
         sql = f'SELECT item, value FROM current WHERE task=? AND author=? AND item IN ({",".join("?" * len(chunk))})'
         rows = self._all(sql, (task, author, *chunk))
         out.update(zip([i for i, _ in rows], _decode_all([v for _, v in rows])))

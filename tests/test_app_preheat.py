@@ -28,7 +28,8 @@ def wait_prepared(served, n: int = 2, timeout: float = 90):
 def test_a_new_page_gets_a_kernel_prepared_before_it(app_server, browser, tmp_path):
     s = app_server('demo', '--path', str(tmp_path/'demo'), '--annotator', 'tester')
     wait_prepared(s)
-    for k, query in enumerate(['', '?annotator=' + urllib.parse.quote('Zoë <b>')]):
+    for query, name in [('', 'tester'), ('?annotator=' + urllib.parse.quote('Zoë <b>'), 'Zoë <b>'),
+                        ('?template=lab&theme=dark', 'tester')]:   # the app's own look: still a prepared kernel
         before = kernel_ids(s)                      # the kernels running before the page is asked for
         page = browser.new_page()
         page.goto(s.url + query)
@@ -36,9 +37,9 @@ def test_a_new_page_gets_a_kernel_prepared_before_it(app_server, browser, tmp_pa
         kernel = page.evaluate(PAGE_KERNEL)
         assert kernel in before, f'the page got kernel {kernel}, started after it was asked for'
         assert f'{PREPARED} {kernel}' in s.log()
-        assert f'annotating as {"tester" if k == 0 else "Zoë <b>"}' in page.inner_text('.ipyannotator-app')
+        assert f'annotating as {name}' in page.inner_text('.ipyannotator-app')
         time.sleep(3)                               # the pool fills again (a second later)
-    assert s.log().count(PREPARED) == 2 and 'a page from the new kernel' not in s.log()
+    assert s.log().count(PREPARED) == 3 and 'a page from the new kernel' not in s.log()
 
 
 def test_a_member_page_from_a_prepared_kernel_is_the_member_the_token_names(app_server, browser, tmp_path):

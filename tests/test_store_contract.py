@@ -202,6 +202,8 @@ def test_bulk_reads_agree_with_the_generic_ones(make):
     s.put_many([*((i, ['cat']) for i in ids), ('b.jpg', box), ('c.jpg', {'answer': True}), ('é.jpg', {'labels': None})])
     asked = ['x.jpg', 'c.jpg', *reversed(ids[:1200]), 'b.jpg', 'img00001.jpg']
     assert s.get_many(asked) == Store.get_many(s, asked)
+    dense = [*ids[2000:2600:2], 'img06001.jpg']      # many from one stretch of the index (read as one range), one absent
+    assert s.get_many(dense) == Store.get_many(s, dense) and len(s.get_many(dense)) == 300
     assert list(s.not_annotated(asked + ['zz.jpg'])) == ['x.jpg', 'img00001.jpg', 'zz.jpg']
     assert list(s.annotated()) == list(Store.annotated(s)) == sorted([*ids, 'b.jpg', 'c.jpg', 'é.jpg'])
     for field in (None, 'labels', 'answer'):
