@@ -2,7 +2,7 @@
 the next button) to the next image painted, median and p95, and how many steps showed a blank canvas between two
 images; and from a page load to its first image. Classification and boxes, at each size.
 
-    python tests/benchmarks/bench_app_browser.py                          # labels and boxes, 1,000 and 10,000 images
+    python tests/benchmarks/bench_app_browser.py                          # labels and boxes, 1,000, 10,000 and 100,000 images
     python tests/benchmarks/bench_app_browser.py --tasks labels --sizes 1000 --steps 30
 
 Ours is `ipyannotator serve` on a generated project (tests/benchmarks/nav_dataset.py); 0.8.5 is its `create()` in a
@@ -138,7 +138,7 @@ def run(ctx, who: str, task: str, project: Path, root: Path, steps: int) -> list
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--sizes', type=int, nargs='+', default=[1000, 10_000])
+    ap.add_argument('--sizes', type=int, nargs='+', default=[1000, 10_000, 100_000])
     ap.add_argument('--tasks', nargs='+', default=['labels', 'boxes'], choices=['labels', 'boxes'])
     ap.add_argument('--steps', type=int, default=40)
     ap.add_argument('--no-reference', action='store_true', help='ours only')
