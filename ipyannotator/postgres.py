@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from fastcore.basics import patch
 from .base import default_author
-from .store_base import (AnnotationFileError, Record, Store, _TableStore, _FORMAT, _VERSION, _check_field,
+from .store_base import (AnnotationFileError, Record, Store, CLASS_INDEX, SHAPE_LISTS, _TableStore, _FORMAT, _VERSION, _check_field,
                                      _RANGE, _check_item, _chunks, _growing_chunks, _decode, _decode_all, _encode, _texts)
 
 try: import psycopg
@@ -142,7 +142,17 @@ _PG_CLASSES = [
         UNION SELECT b.k - 1, x #>> '{}' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'object'
                 AND jsonb_typeof(v -> 'labels') = 'array' THEN v -> 'labels' ELSE '[]' END) WITH ORDINALITY b(l, k),
             jsonb_array_elements(CASE WHEN jsonb_typeof(b.l) = 'array' THEN b.l ELSE '[]' END) x
-            WHERE jsonb_typeof(x) = 'string' $$""",
+            WHERE jsonb_typeof(x) = 'string'""" + ''.join(f"""
+        UNION SELECT s.k - 1, s.o ->> 'label' FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'object'
+                AND jsonb_typeof(v -> '{key}') = 'array' THEN v -> '{key}' ELSE '[]' END) WITH ORDINALITY s(o, k)
+            WHERE jsonb_typeof(s.o) = 'object' AND jsonb_typeof(s.o -> 'label') = 'string'""" for key in SHAPE_LISTS) + """
+        UNION SELECT (o.j - 1) * jsonb_array_length(o.x -> 'points') + p.k - 1, '#' || (p.k - 1)
+            FROM jsonb_array_elements(CASE WHEN jsonb_typeof(v) = 'object' AND jsonb_typeof(v -> 'keypoints') = 'array'
+                THEN v -> 'keypoints' ELSE '[]' END) WITH ORDINALITY o(x, j),
+            jsonb_array_elements(CASE WHEN jsonb_typeof(o.x) = 'object' AND jsonb_typeof(o.x -> 'points') = 'array'
+                THEN o.x -> 'points' ELSE '[]' END) WITH ORDINALITY p(y, k)
+            WHERE CASE WHEN jsonb_typeof(p.y) = 'array' AND jsonb_array_length(p.y) = 3 AND jsonb_typeof(p.y -> 2) = 'number'
+                THEN (p.y ->> 2)::numeric > 0 ELSE false END $$""",
     """CREATE OR REPLACE FUNCTION classes_follow_current() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
         BEGIN
             IF TG_OP <> 'INSERT' THEN
@@ -154,9 +164,11 @@ _PG_CLASSES = [
     """CREATE TRIGGER classes_follow_current AFTER INSERT OR UPDATE OR DELETE ON current
         FOR EACH ROW EXECUTE FUNCTION classes_follow_current()"""]
 
-def _add_class_index(con):
-    "In the caller's transaction: create the class index and its trigger, filled from `current`, and analyze it."
+def _add_class_index(con, again:bool=False):
+    "In the caller's transaction: the class index and its trigger, filled from `current` (`again`: the old one dropped)."
+    if again: con.execute('DROP TRIGGER IF EXISTS classes_follow_current ON current'); con.execute('DROP TABLE classes')
     for sql in _PG_CLASSES: con.execute(sql)
+    con.execute("INSERT INTO meta VALUES ('class_index', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", (CLASS_INDEX,))
     con.execute("""INSERT INTO classes SELECT cur.task, cur.author, cur.item, c.class, c.part
         FROM current cur, value_classes(cur.value::jsonb) c ON CONFLICT DO NOTHING""")
     con.execute('ANALYZE classes')
@@ -180,7 +192,7 @@ def _prepare(con, schema:str, shown:str):
         con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         for sql in _PG_TABLES.split(';'): con.execute(sql)
         con.execute('INSERT INTO meta VALUES (%s, %s), (%s, %s) ON CONFLICT DO NOTHING', ('format', _FORMAT, 'version', str(_VERSION)))
-    if 'classes' not in tables: _add_class_index(con)
+    if 'classes' not in tables or meta.get('class_index') != CLASS_INDEX: _add_class_index(con, again='classes' in tables)
 
 # %% ../nbs/02b_postgres.ipynb #03bb81ff
 class PostgresStore(_TableStore):

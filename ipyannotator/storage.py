@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable, Iterator
 from urllib.parse import quote
 from fastcore.basics import patch
 from .base import STORES, Settings, default_author, is_database_url
-from .store_base import (AnnotationFileError, AnnotationWriteError, Record, Store, value_classes, _TableStore,
+from .store_base import (AnnotationFileError, AnnotationWriteError, Record, Store, value_classes, CLASS_INDEX, SHAPE_LISTS, _TableStore,
     _FORMAT, _VERSION, _SQLITE_WRITE_FAILURES, _check_field, _RANGE, _check_item, _chunks, _decode, _decode_all, _encode, _growing_chunks, _require_writable,
     _sqlite_code, _texts, _write_error)
 
@@ -49,7 +49,16 @@ _CLASSES_INDEX = 'CREATE INDEX classes_by_class ON classes (task, author, class,
 _CLASS_ROWS = ("""INSERT OR IGNORE INTO classes SELECT {t}, {a}, {i}, j.value, 0 FROM json_each({v}) j
     WHERE json_type({v}) = 'array' AND j.type = 'text'""", """INSERT OR IGNORE INTO classes
     SELECT {t}, {a}, {i}, l.value, b.key FROM json_each({v}, '$.labels') b, json_each(json_quote(b.value)) l
-    WHERE json_type({v}) = 'object' AND json_type({v}, '$.labels') = 'array' AND b.type = 'array' AND l.type = 'text'""")
+    WHERE json_type({v}) = 'object' AND json_type({v}, '$.labels') = 'array' AND b.type = 'array' AND l.type = 'text'""",
+    *(f"""INSERT OR IGNORE INTO classes SELECT {{t}}, {{a}}, {{i}}, json_extract(s.value, '$.label'), s.key
+    FROM json_each({{v}}, '$.{key}') s WHERE json_type({{v}}) = 'object' AND json_type({{v}}, '$.{key}') = 'array'
+    AND s.type = 'object' AND json_type(CASE WHEN s.type = 'object' THEN s.value END, '$.label') = 'text'"""
+      for key in SHAPE_LISTS),
+    """INSERT OR IGNORE INTO classes SELECT {t}, {a}, {i}, '#' || p.key, o.key * json_array_length(o.value, '$.points') + p.key
+    FROM json_each({v}, '$.keypoints') o, json_each(CASE WHEN o.type = 'object' THEN o.value END, '$.points') p
+    WHERE json_type({v}) = 'object' AND json_type({v}, '$.keypoints') = 'array' AND o.type = 'object' AND p.type = 'array'
+    AND CASE WHEN p.type = 'array' THEN json_type(p.value, '$[2]') IN ('integer', 'real') AND json_extract(p.value, '$[2]') > 0
+        END AND json_array_length(CASE WHEN p.type = 'array' THEN p.value END) = 3""")
 _FORGET = 'DELETE FROM classes WHERE task=OLD.task AND author=OLD.author AND item=OLD.item'
 
 def _class_triggers() -> list[str]:
@@ -61,9 +70,13 @@ def _class_triggers() -> list[str]:
             f'CREATE TRIGGER classes_update AFTER UPDATE ON current {body(_FORGET, *new)}']
 
 def _add_class_index(con):
-    "In the caller's transaction: create the class index and its triggers if the database has none, filled from `current`."
-    if con.execute("SELECT 1 FROM sqlite_master WHERE name='classes'").fetchone(): return
+    "In the caller's transaction: the class index and its triggers, filled from `current`, unless they follow `CLASS_INDEX`."
+    if con.execute("SELECT 1 FROM sqlite_master WHERE name='classes'").fetchone():
+        if con.execute("SELECT value FROM meta WHERE key='class_index'").fetchone() == (CLASS_INDEX,): return
+        for name in ('classes_insert', 'classes_delete', 'classes_update'): con.execute(f'DROP TRIGGER IF EXISTS {name}')
+        con.execute('DROP TABLE classes')      # an index of an older rule: made again
     for sql in [_CLASSES_TABLE, _CLASSES_INDEX, *_class_triggers()]: con.execute(sql)
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('class_index', ?)", (CLASS_INDEX,))
     for sql in _CLASS_ROWS:
         rows = sql.format(t='c.task', a='c.author', i='c.item', v='c.value')
         con.execute(rows.replace(' FROM json_each', ' FROM current c, json_each', 1))   # every value of `current`

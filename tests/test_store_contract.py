@@ -217,7 +217,7 @@ def test_class_items_follow_every_write(make):
     s = make()
     boxes = lambda *ls: {'bbox': [{'x': 0, 'y': 0, 'width': 1, 'height': 1}] * len(ls), 'labels': [list(l) for l in ls]}
     def same():
-        for cls in ('cat', 'dog', 'car', 'bus'): assert s.class_items(cls) == Store.class_items(s, cls), cls
+        for cls in ('cat', 'dog', 'car', 'bus', 'sky', '#0', '#1'): assert s.class_items(cls) == Store.class_items(s, cls), cls
     s.put_many([('a.jpg', ['cat']), ('b.jpg', ['cat', 'dog']), ('c.jpg', boxes(['car'], ['bus', 'car'])), ('d.jpg', [])])
     assert s.class_items('cat') == [('a.jpg', 0), ('b.jpg', 0)]
     assert s.class_items('car') == [('c.jpg', 0), ('c.jpg', 1)]
@@ -230,9 +230,30 @@ def test_class_items_follow_every_write(make):
     s.redo(); same()
     s.delete('d.jpg'); same()
     assert s.class_items('cat') == []
+    s.put('e.jpg', {'polygons': [{'label': 'sky', 'points': [[0, 0], [2, 0], [0, 2]]}, {'label': 'cat', 'points': []}]}); same()
+    s.put('f.jpg', {'masks': [{'label': 'cat', 'rle': {'size': [2, 2], 'counts': [4]}}, {'rle': {}}]}); same()
+    assert (s.class_items('sky'), s.class_items('cat')) == ([('e.jpg', 0)], [('e.jpg', 1), ('f.jpg', 0)])
+    s.put('e.jpg', {'polygons': []}); same()
+    s.put('g.jpg', {'keypoints': [{'points': [[1, 2, 2], [0, 0, 0]]}, {'points': [[3, 4, 1], [5, 6, 2]]}]}); same()
+    assert (s.class_items('#0'), s.class_items('#1')) == ([('g.jpg', 0), ('g.jpg', 2)], [('g.jpg', 3)])
     s.close()
     s = make()
     assert s.class_items('bus') == [('c.jpg', 0)]                 # kept with the values
+
+
+def test_an_index_of_an_older_rule_is_made_again(make):
+    "A store whose class index follows an older `value_classes` (before shapes) builds it again when it is opened."
+    if make.kind == 'json': pytest.skip('the JSON store lists classes from its values')
+    s = make()
+    s.put_many([('a.jpg', ['cat']), ('b.jpg', {'polygons': [{'label': 'cat', 'points': []}, {'label': 'dog', 'points': []}]})])
+    older = ["DELETE FROM classes WHERE item = 'b.jpg'", "DELETE FROM meta WHERE key = 'class_index'"]
+    if make.kind == 'sqlite':
+        import sqlite3
+        con = sqlite3.connect(s.path); [con.execute(sql) for sql in older]; con.commit(); con.close()
+    else: s._db.run(lambda con, n: [con.execute(sql) for sql in older], write=True)
+    s.close()
+    s = make()
+    assert (s.class_items('cat'), s.class_items('dog')) == ([('a.jpg', 0), ('b.jpg', 0)], [('b.jpg', 1)])
 
 
 def test_class_items_keep_tasks_and_authors_apart(make):

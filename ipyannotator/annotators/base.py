@@ -13,6 +13,7 @@ from fastcore.basics import patch
 from ..base import AnnotatorStep, Updating
 from ..mltypes import Output
 from ..storage import Store, value_classes
+from ..store_base import _decode_all
 from ..media import ItemSource
 from ..widgets import Guard, Navigator, error_text
 from ..keys import KeyMap, KeyboardControl
@@ -115,8 +116,8 @@ def bulk(self:Annotations, field:str|None=None) -> dict:
     if len(shared) > max(64, len(texts)//4): shared = set()                # mostly distinct: no gain in sharing
     decoded = {t: json.loads(t) for t in shared}
     out.update(zip(texts, map(decoded.get, texts.values())))
-    if len(decoded) < len(set(texts.values())):     # the values not shared, one by one
-        out.update((item, json.loads(text)) for item, text in texts.items() if text not in decoded)
+    rest = [(item, text) for item, text in texts.items() if text not in decoded]   # the values not shared
+    if rest: out.update(zip([i for i, _ in rest], _decode_all([t for _, t in rest])))
     return out
 
 # %% ../../nbs/10_annotator_base.ipynb #8dee5c00

@@ -93,7 +93,7 @@ class CropImprove(ImproveBase):
                  thumb_size:int=110, # side of a crop, in pixels
                  items:Sequence[str]|None=None): # review the parts of these items only; default all
         self.thumb_size, self.editor = thumb_size, None
-        self._images, self._recent = OrderedDict(), OrderedDict()
+        self._images, self._recent, self._crops = OrderedDict(), OrderedDict(), OrderedDict()
         super().__init__(source, annotations, output, classes, self._thumbnail, n_rows, n_cols, thumb_size, items)
         self.fix_button = W.Button(description=f'fix marked {self.noun} in the editor', layout=Layout(width='auto'))
         self.new_class = W.Dropdown(options=self.classes, layout=Layout(width='140px'))
@@ -127,34 +127,39 @@ def caption(self:CropImprove, entry:tuple) -> str:
     return f'{entry[0]} #{entry[1] + 1}'
 
 # %% ../../nbs/12e_bbox.ipynb #18ea4d61
+def _kept(cache:OrderedDict, key, make:Callable, most:int):
+    "`cache[key]`, made by `make()` when missing; the `most` used last are kept."
+    if key not in cache:
+        cache[key] = make()
+        if len(cache) > most: cache.popitem(last=False)
+    cache.move_to_end(key)
+    return cache[key]
+
+def _jpeg(im:Image.Image) -> bytes:
+    buf = io.BytesIO(); im.save(buf, 'JPEG', quality=90)
+    return buf.getvalue()
+
 @patch
 def _image(self:CropImprove, item:str) -> Image.Image:
     "The original image of `item`, kept for the last few items."
-    if item not in self._images:
-        self._images[item] = self.source.open(item)
-        if len(self._images) > 8: self._images.popitem(last=False)
-    self._images.move_to_end(item)
-    return self._images[item]
+    return _kept(self._images, item, lambda: self.source.open(item), 8)
 
 @patch
 def _value(self:CropImprove, item:str):
     "The value of `item` (store over ground truth), kept for the last few items read."
-    if item not in self._recent:
-        self._recent[item] = self.annotations.get(item)
-        if len(self._recent) > 64: self._recent.popitem(last=False)
-    self._recent.move_to_end(item)
-    return self._recent[item]
-
-@patch
-def _written(self:CropImprove, item:str, value):
-    "After a write: the value kept for `item` is the new one; the lists follow (`ImproveBase`)."
-    self._recent.pop(item, None)
-    ImproveBase._written(self, item, value)
+    return _kept(self._recent, item, lambda: self.annotations.get(item), 64)
 
 @patch
 def _thumbnail(self:CropImprove, entry:tuple) -> bytes:
-    buf = io.BytesIO(); self.crop(entry).save(buf, 'JPEG', quality=90)
-    return buf.getvalue()
+    "The crop of `entry` as JPEG bytes, kept: a page shown again after a write makes only the crops it did not show."
+    return _kept(self._crops, entry, lambda: _jpeg(self.crop(entry)), 64)
+
+@patch
+def _written(self:CropImprove, item:str, value):
+    "After a write: the value and the crops kept for `item` go; the lists follow (`ImproveBase`)."
+    self._recent.pop(item, None)
+    for e in [e for e in self._crops if e[0] == item]: del self._crops[e]
+    ImproveBase._written(self, item, value)
 
 # %% ../../nbs/12e_bbox.ipynb #7189b42a
 @patch

@@ -143,9 +143,14 @@ def _build(self:ImproveBase):
     self._shown = values
 
 @patch
+def indexed_as(self:ImproveBase, cls:str) -> str:
+    "The name class `cls` has in the class index (`value_classes`): itself, but for keypoints (`'#k'`)."
+    return cls
+
+@patch
 def _build_indexed(self:ImproveBase, cls:str):
     "The entries of `cls` from the class index, in source order: no value is read."
-    rows, n, inf = self.annotations.class_items(cls), len(self.source), math.inf
+    rows, n, inf = self.annotations.class_items(self.indexed_as(cls)), len(self.source), math.inf
     if self._wanted is not None: rows = [r for r in rows if r[0] in self._wanted]
     items = list(dict.fromkeys(i for i, _ in rows))
     at = dict(zip(items, self.source.positions(items)))

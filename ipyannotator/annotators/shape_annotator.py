@@ -313,22 +313,28 @@ class ShapeImprove(CropImprove):
                  n_rows:int=3, n_cols:int=4, # grid shape
                  thumb_size:int=110, # side of a crop, in pixels
                  items:Sequence[str]|None=None): # review the shapes of these items only; default all
-        self.make_annotator, self.draw, self._values = annotator, draw, {}
+        self.make_annotator, self.draw = annotator, draw
         classes = list(classes if classes is not None else output.classes)
         super().__init__(source, annotations, output, classes, n_rows, n_cols, thumb_size, items)
 
-    def entries(self, cls:str) -> list[tuple[str, int]]:
-        "The shapes of class `cls`, `(item, shape index)`, in item order, from the values under review read again."
-        self._values = self.values()
-        labels = self.output.shape_labels
-        return [(it, i) for it, v in self._values.items() for i, l in enumerate(labels(v)) if l == cls]
+    def entries_of(self, item:str, value) -> list:
+        "Each shape of `item`, `(item, shape index)`, listed under its class; the lists follow every write."
+        return [((item, i), (l,) if l else ()) for i, l in enumerate(self.output.shape_labels(value))]
+
+    def entry_at(self, item:str, part:int) -> tuple:
+        "The entry of shape (or keypoint) number `part` of `item`: a class is listed from the store's class index."
+        return (item, part)
+
+    def indexed_as(self, cls:str) -> str:
+        "A keypoint's name is `'#k'` in the class index, `k` its number in the skeleton; a shape's class is itself."
+        return f'#{self.output.skeleton.keypoints.index(cls)}' if self.output.kind == 'keypoints' else cls
 
 # %% ../../nbs/18d_shape_annotator.ipynb #fd9fea61
 @patch
 def crop(self:ShapeImprove, entry:tuple) -> Image.Image:
     "The crop around the shape of `entry`, outlined by `draw` in its class's colour."
     item, i = entry
-    value = self._values[item]
+    value = self._value(item)
     colour = class_colour([self.output.shape_labels(value)[i] or ''], self.classes)
     return shape_crop(self._image(item), self.output.shape_box(value, i),
                       lambda d, f: self.draw(d, f, value, i, colour), (self.thumb_size, self.thumb_size))
@@ -342,14 +348,6 @@ def editor_for(self:ShapeImprove, order:ItemOrder):
 def with_class(self:ShapeImprove, value, part:int, cls:str):
     "`value` with shape `part` of class `cls` (the output's `relabel`)."
     return self.output.relabel(value, part, cls)
-
-@patch
-def _written(self:ShapeImprove, item:str, value):
-    "After a write in the editor: the grid follows, on the same page; the marks of other items stay."
-    CropImprove._written(self, item, value)
-    if self._holding: return          # a relabelling: the class is shown again once, after all its writes
-    self.grid.selected = {e for e in self.grid.selected if e[0] != item}
-    self.grid.items = self.entries(self.class_picker.value)
 
 # %% ../../nbs/18d_shape_annotator.ipynb #4aaed6a5
 def register_task(input_type:type, output_type:type, task:type) -> bool:

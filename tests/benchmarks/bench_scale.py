@@ -215,7 +215,57 @@ def video(root: Path, n: int, store: str) -> dict:
     return out
 
 
-TASKS = {'labels': labels, 'boxes': boxes, 'grid': grid, 'video': video}
+def polygons(project: Path, n: int, store: str) -> dict:
+    "The polygon task (shapes): open create and improve, `n`, the next image, a relabel."
+    from ipyannotator.annotators.polygon import OutputPolygon
+    out, s = {}, settings(project, store, n, 'polygons')
+    annotator = Annotator(InputImage(image_dir='images', image_width=500, image_height=400), OutputPolygon(BOX_CLASSES), s)
+    task, src, rnd = annotator.task, annotator.task.source, random.Random(0)
+    def value(i):      # one or two triangles, each of its own shape: no two values alike
+        return {'polygons': [{'label': BOX_CLASSES[(i + j) % 3], 'points': [[rnd.randrange(400), rnd.randrange(300)]
+                for _ in range(3)]} for j in range(1 + i % 2)]}
+    if task.store.count() < n: task.store.put_many((src[i], value(i)) for i in range(n))
+    imported(task, store)
+    out['create: open, resume'] = median_ms(task.create, 5)
+    w = task.create()
+    out['create: n (next unannotated)'] = median_ms(lambda: press(w, 'n'), 10, setup=lambda: w.go_to(src[0]))
+    w.go_to(src[0]); press(w, 'PageDown')
+    with Messages() as m:
+        out['create: next image (1-2 polygons)'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
+    out['create: messages per step'] = m.sent/20
+    out['improve: open'] = median_ms(task.improve, 3)
+    imp = task.improve()
+    def relabel():
+        imp.grid.selected = {imp.grid.items[0]}
+        imp.relabel(BOX_CLASSES[1])
+    out['improve: relabel 1 polygon'] = median_ms(relabel, 10)
+    annotator.close()
+    return out
+
+
+def keypoints(project: Path, n: int, store: str) -> dict:
+    "The keypoint task: open create and improve (a class is a point of the skeleton: every item has one), the next image."
+    from ipyannotator.annotators.keypoints import OutputKeypoints
+    from ipyannotator.annotators.shape_data import SHAPE_SKELETON
+    out, s = {}, settings(project, store, n, 'keypoints')
+    annotator = Annotator(InputImage(image_dir='images', image_width=500, image_height=400), OutputKeypoints(SHAPE_SKELETON), s)
+    task, src, rnd = annotator.task, annotator.task.source, random.Random(0)
+    k = len(SHAPE_SKELETON['keypoints'])
+    value = lambda i: {'keypoints': [{'points': [[rnd.randrange(400), rnd.randrange(300), 1 + (i + j) % 2] for j in range(k)]}]}
+    if task.store.count() < n: task.store.put_many((src[i], value(i)) for i in range(n))
+    imported(task, store)
+    out['create: open, resume'] = median_ms(task.create, 5)
+    w = task.create()
+    w.go_to(src[0]); press(w, 'PageDown')
+    with Messages() as m:
+        out['create: next image (5 points)'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
+    out['create: messages per step'] = m.sent/20
+    out['improve: open (a point on every item)'] = median_ms(task.improve, 3)
+    annotator.close()
+    return out
+
+
+TASKS = {'labels': labels, 'boxes': boxes, 'grid': grid, 'video': video, 'polygons': polygons, 'keypoints': keypoints}
 
 
 def clean(root: Path):
