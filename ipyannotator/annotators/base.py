@@ -219,8 +219,10 @@ class AnnotatedIndex:
     "Which positions of an order have a value: built once from one read, then kept up to date from the writes."
     def __init__(self, order:ItemOrder, # the positions
                  items:Iterable[str]): # the items that have a value (those not in `order` are left out)
-        self.order, self.done = order, np.zeros(len(order), dtype=bool)
-        self.done[[p for p in order.positions(items) if p is not None]] = True
+        items = items if isinstance(items, (set, frozenset)) else set(items)
+        self.order = order       # each position of the order looked up in the set: no position of an item looked up
+        self.done = (np.fromiter(map(items.__contains__, order.items()), bool, len(order)) if items else
+                     np.zeros(len(order), bool))
         self.count = int(self.done.sum())
     def __len__(self) -> int: return self.count
     def __contains__(self, pos:int) -> bool: return bool(self.done[pos])
@@ -306,6 +308,11 @@ def annotated_index(self:AnnotatorBase) -> AnnotatedIndex|None:
     "Which positions have a value: read once, kept up to date by the writes (`None`: the annotations cannot tell them)."
     if self._index is None and self._indexed: self._index = AnnotatedIndex(self.order, self.annotations.annotated())
     return self._index
+
+@patch
+def annotated_from(self:AnnotatorBase, items:set):
+    "Index the annotated positions from `items`, the annotated items its caller has just read: not read again."
+    if self._indexed: self._index = AnnotatedIndex(self.order, items)
 
 @patch
 def _written(self:AnnotatorBase, item:str, value:Any):

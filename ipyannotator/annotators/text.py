@@ -144,11 +144,15 @@ class TextTask(Task):
         return text_of(self.source.load(item))
 
     def ground_truth(self) -> dict:
-        "The ground truth, aliases mapped and parents added; the strings the taxonomy does not know in `label_report`."
+        "The ground truth, aliases mapped and parents added (read once, again when the file changes); `label_report`."
         path = self.settings.ground_truth_path
-        if not path.exists(): return {}
-        values, self.label_report = self.taxonomy.normalise_labels(read_annotations_json(path))
-        return values
+        try: st = path.stat()
+        except FileNotFoundError: return {}
+        key, kept = (st.st_mtime_ns, st.st_size, id(self.taxonomy)), getattr(self, '_normalised', None)
+        if kept is None or kept[0] != key:
+            self._normalised = kept = (key, *self.taxonomy.normalise_labels(read_annotations_json(path)))
+        self.label_report = kept[2]
+        return dict(kept[1])
 
 # %% ../../nbs/16c_text.ipynb #475a76dd
 @patch
@@ -229,13 +233,12 @@ def improve(self:TextTask, tag:str|None=None, # review this tag: texts by the mo
     authors = [a for a in self.store.authors() if a != 'consensus']
     if disputed is None: disputed = items is None and len(authors) >= 2
     if items is None: items = disputed_items(self.store, self.task_name) if disputed else None
-    if items is None:
-        have = set(shown) | set(self.store.annotated())
-        items = [it for it in self.source if it in have]
-    items = [it for it in items if it in self.source]
+    ids, positions = self.source.ids, lambda its: [p for p in self.source.positions(its) if p is not None]
+    have = annotations.annotated() if items is None else None       # read once: the texts shown, and their index
+    at = [p for p, it in enumerate(ids) if it in have] if have is not None else positions(items)
+    items = [ids[p] for p in at]
     suggesters = self._suggesters(suggest) + ([annotator_suggester(self.store, self.task_name)] if disputed else [])
-    positions = lambda its: ItemOrder(self.source, [self.source.index(it) for it in its])
-    a = TagAnnotator(positions(items), self.input, self.output, annotations, AnnotatorStep.IMPROVE, suggest=suggesters,
+    a = TagAnnotator(ItemOrder(self.source, at), self.input, self.output, annotations, AnnotatorStep.IMPROVE, suggest=suggesters,
                      search=self.search, context=self._context(None, {}, disputed))
     def on_tag(t):
         vals = {it: annotations.get(it) for it in items}
@@ -245,9 +248,10 @@ def improve(self:TextTask, tag:str|None=None, # review this tag: texts by the mo
             probs = tag_scores(scores, items, t, self.source, self.taxonomy.tags)
             order, p = doubt_order(items, t, vals, probs), dict(zip(items, probs.tolist()))
         a.context = self._context(t, p, disputed)
-        a.set_order(positions(order))
+        a.set_order(ItemOrder(self.source, positions(order)))
         how = f', by the doubt about <b>{html.escape(t)}</b>' if t and scores is not None else ''
         return f'{len(order):,} texts{how}'
+    if have is not None: a.annotated_from(have)
     a.tag_filter = TagFilter(self.search, on_tag, 'review tag')
     a.children = [a.tag_filter, *a.children]
     if tag is not None: a.tag_filter.text.value = tag

@@ -265,7 +265,34 @@ def keypoints(project: Path, n: int, store: str) -> dict:
     return out
 
 
-TASKS = {'labels': labels, 'boxes': boxes, 'grid': grid, 'video': video, 'polygons': polygons, 'keypoints': keypoints}
+def text(root: Path, n: int, store: str) -> dict:
+    "Text tagging (`datasets.create_text`: n texts with a ground truth of tags): open each phase, a tagging step."
+    from ipyannotator.datasets import create_text
+    from ipyannotator.annotators.text import TextTask
+    from ipyannotator.annotators.text_items import InputText, OutputTags
+    from ipyannotator.annotators.tag_annotator import type_text
+    project = root/f'texts{n + TAIL}'
+    if not (project/'texts.jsonl').exists(): create_text(project, n_items=n + TAIL)
+    out, s = {}, settings(project, store, n, 'text')
+    s = Settings(project_path=project, annotator='bench', result_dir=s.result_dir, store=s.store)
+    task = TextTask(InputText('texts.jsonl'), OutputTags(project/'tags.json'), s)
+    src, tax = task.source, task.taxonomy
+    tags = [t for t in tax.tags if tax.parents(t)]
+    if task.store.count() < n: task.store.put_many((src[i], [tags[i % len(tags)]]) for i in range(n))
+    imported(task, store)
+    task.ground_truth()                                         # read once, as a page prepared ahead has done
+    out['create: open, resume'] = median_ms(task.create, 5)
+    out['explore: open'] = median_ms(task.explore, 3)
+    out['improve: open'] = median_ms(task.improve, 3)
+    w = task.create()
+    out['create: tag + next'] = median_ms(lambda: (type_text(w, tags[3] + '\n', at_once=True), type_text(w, '\n')), TAIL - 1,
+                                          setup=lambda: time.sleep(PACE))
+    task.close()
+    return out
+
+
+TASKS = {'labels': labels, 'boxes': boxes, 'grid': grid, 'video': video, 'polygons': polygons, 'keypoints': keypoints,
+         'text': text}
 
 
 def clean(root: Path):
@@ -313,7 +340,7 @@ if __name__ == '__main__':
         for n in a.sizes:
             project = make_project(root/f'n{n + TAIL}', n + TAIL)
             for t in a.tasks:
-                try: results[t][n] = TASKS[t](project if t != 'video' else root, n, store)
+                try: results[t][n] = TASKS[t](project if t not in ('video', 'text') else root, n, store)
                 except Exception as e: results[t][n] = {'failed': f'{type(e).__name__}: {e}'[:60]}
                 print(f'  {store} {t} {n:,}: done', file=sys.stderr)
         show(results, a.sizes, store)
