@@ -6,7 +6,8 @@ in SQLite and in PostgreSQL, beside the figures the issue measured before ("issu
     python tests/benchmarks/bench_scale.py --root /tmp/scale              # keep (and reuse) the generated projects
 
 A project of N + 10 images (tests/benchmarks/nav_dataset.py: 32 distinct 640x480 JPEGs hard-linked under N + 10 names),
-N of them annotated (written in one import), the last 10 not: resuming and `n` have the whole data set to cross. The
+N of them annotated (written in one import), the last 10 not: resuming and `n` have the whole data set to cross; the
+tasks: labels, boxes, grid, video (videos of 1,000 frames), polygons, keypoints, text (`datasets.create_text`). The
 labels task also gets a ground truth of the N + 10 images (another label than the stored one), for explore, its class
 filter and improve. Medians in milliseconds, wall clock, on whatever this machine is doing (2 shared cores here: expect
 noise of tens of percent). 'open' is a phase opened on a task whose items are listed and ground truth read already (as
@@ -134,6 +135,29 @@ def labels(project: Path, n: int, store: str) -> dict:
     return out
 
 
+def image_steps(out: dict, task, n: int, what: str) -> dict:
+    "Into `out`: open create, `n`, the next image (time and messages) of an image task whose first `n` items are annotated."
+    src = task.source
+    out['create: open, resume'] = median_ms(task.create, 5)
+    w = task.create()
+    out['create: n (next unannotated)'] = median_ms(lambda: press(w, 'n'), 10, setup=lambda: w.go_to(src[0]))
+    w.go_to(src[0]); press(w, 'PageDown')
+    with Messages() as m:
+        out[f'create: next image ({what})'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
+    out['create: messages per step'] = m.sent/20
+    return w
+
+
+def improve_relabel(out: dict, task, what: str, cls: str):
+    "Into `out`: open improve, and give the first part of the class shown the class `cls`."
+    out['improve: open'] = median_ms(task.improve, 3)
+    imp = task.improve()
+    def relabel():
+        imp.grid.selected = {imp.grid.items[0]}
+        imp.relabel(cls)
+    out[f'improve: relabel 1 {what}'] = median_ms(relabel, 10)
+
+
 def boxes(project: Path, n: int, store: str) -> dict:
     "The box task: open create and improve, `n`, a relabel, undo and redo."
     out, s = {}, settings(project, store, n, 'boxes')
@@ -145,22 +169,11 @@ def boxes(project: Path, n: int, store: str) -> dict:
                           'height': 30 + rnd.randrange(60)} for _ in range(k)], 'labels': [[BOX_CLASSES[(i + j) % 3]] for j in range(k)]}
     if task.store.count() < n: task.store.put_many((src[i], value(i)) for i in range(n))
     imported(task, store)
-    out['create: open, resume'] = median_ms(task.create, 5)
-    w = task.create()
-    out['create: n (next unannotated)'] = median_ms(lambda: press(w, 'n'), 10, setup=lambda: w.go_to(src[0]))
-    w.go_to(src[0]); press(w, 'PageDown')
-    with Messages() as m:
-        out['create: next image (1-2 boxes)'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
-    out['create: messages per step'] = m.sent/20
+    w = image_steps(out, task, n, '1-2 boxes')
     w.go_to(src[n])
     out['create: undo'] = median_ms(lambda: press(w, 'z', ctrl=True), 3,
                                     setup=lambda: w.canvas.drag(100, 80, 220, 170) if hasattr(w.canvas, 'drag') else None)
-    out['improve: open'] = median_ms(task.improve, 3)
-    imp = task.improve()
-    def relabel():
-        imp.grid.selected = {imp.grid.items[0]}
-        imp.relabel(BOX_CLASSES[1])
-    out['improve: relabel 1 box'] = median_ms(relabel, 10)
+    improve_relabel(out, task, 'box', BOX_CLASSES[1])
     annotator.close()
     return out
 
@@ -226,19 +239,8 @@ def polygons(project: Path, n: int, store: str) -> dict:
                 for _ in range(3)]} for j in range(1 + i % 2)]}
     if task.store.count() < n: task.store.put_many((src[i], value(i)) for i in range(n))
     imported(task, store)
-    out['create: open, resume'] = median_ms(task.create, 5)
-    w = task.create()
-    out['create: n (next unannotated)'] = median_ms(lambda: press(w, 'n'), 10, setup=lambda: w.go_to(src[0]))
-    w.go_to(src[0]); press(w, 'PageDown')
-    with Messages() as m:
-        out['create: next image (1-2 polygons)'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
-    out['create: messages per step'] = m.sent/20
-    out['improve: open'] = median_ms(task.improve, 3)
-    imp = task.improve()
-    def relabel():
-        imp.grid.selected = {imp.grid.items[0]}
-        imp.relabel(BOX_CLASSES[1])
-    out['improve: relabel 1 polygon'] = median_ms(relabel, 10)
+    image_steps(out, task, n, '1-2 polygons')
+    improve_relabel(out, task, 'polygon', BOX_CLASSES[1])
     annotator.close()
     return out
 
@@ -254,12 +256,7 @@ def keypoints(project: Path, n: int, store: str) -> dict:
     value = lambda i: {'keypoints': [{'points': [[rnd.randrange(400), rnd.randrange(300), 1 + (i + j) % 2] for j in range(k)]}]}
     if task.store.count() < n: task.store.put_many((src[i], value(i)) for i in range(n))
     imported(task, store)
-    out['create: open, resume'] = median_ms(task.create, 5)
-    w = task.create()
-    w.go_to(src[0]); press(w, 'PageDown')
-    with Messages() as m:
-        out['create: next image (5 points)'] = median_ms(lambda: press(w, 'PageDown'), 20, setup=lambda: time.sleep(PACE))
-    out['create: messages per step'] = m.sent/20
+    image_steps(out, task, n, '5 points')
     out['improve: open (a point on every item)'] = median_ms(task.improve, 3)
     annotator.close()
     return out
