@@ -30,14 +30,18 @@ export default {
 
     async function paint(msg) {
       const n = ++painted;
-      const image = msg.show == null ? null : await (held.get(msg.show) || Promise.resolve(null)).catch(() => null);
+      let image = null, error = msg.error;
+      if (msg.show != null) {
+        try { image = await held.get(msg.show); }
+        catch (e) { error = 'this browser cannot decode the image: ' + e; }   // shown, never a blank canvas
+      }
       if (n !== painted) return;             // a later message has painted meanwhile
       ctx.clearRect(0, 0, canvas.width, canvas.height);
       if (image) { const [x, y, w, h] = msg.view; ctx.drawImage(image, x, y, w, h); }
-      else if (msg.error) {
+      else if (error) {
         ctx.fillStyle = '#eeeeee'; ctx.fillRect(0, 0, canvas.width, canvas.height);
         ctx.fillStyle = '#b00020'; ctx.font = '14px sans-serif'; ctx.textAlign = 'center';
-        ctx.fillText(msg.error, canvas.width / 2, canvas.height / 2, canvas.width - 10);
+        ctx.fillText(error, canvas.width / 2, canvas.height / 2, canvas.width - 10);
       }
     }
 

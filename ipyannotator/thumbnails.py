@@ -12,7 +12,7 @@ from ipywidgets import CallbackDispatcher, Layout
 from traitlets import Bool, Bytes, Int, List, Set, Unicode
 from fastcore.basics import patch
 from .base import check_positive
-from .widgets import _Text, _image_format
+from .widgets import _MAKE_JS, _Text, _image_format
 
 # %% auto #0
 __all__ = ['ThumbnailGrid']
@@ -21,13 +21,7 @@ __all__ = ['ThumbnailGrid']
 _GRID_CSS = ('.ipyannotator-thumbnail {border: 3px solid transparent}'
              '.ipyannotator-thumbnail.ipyannotator-cursor {border: 3px dashed #757575}'
              '.ipyannotator-thumbnail.ipyannotator-selected {border-color: #2196f3}')
-_GRID_JS = r"""
-function make(tag, props, style) {
-  const e = Object.assign(document.createElement(tag), props || {});
-  Object.assign(e.style, style || {});
-  return e;
-}
-
+_GRID_JS = _MAKE_JS + r"""
 export default {
   render({model, el}) {
     const status = make('div', {className: 'ipyannotator-grid-status widget-label'}, {height: 'auto'});

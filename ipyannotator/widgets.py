@@ -168,6 +168,15 @@ def _image_widget(img, width:int, height:int) -> ipywidgets.Image:
     return ipywidgets.Image(value=data, format=fmt or _image_format(data),
                             layout=Layout(width=f'{width}px', height=f'{height}px', object_fit='contain'))
 
+# the browser side of the anywidgets (box list, thumbnail grid): an element with its properties and style
+_MAKE_JS = r"""
+function make(tag, props, style) {
+  const e = Object.assign(document.createElement(tag), props || {});
+  Object.assign(e.style, style || {});
+  return e;
+}
+"""
+
 # %% ../nbs/06_widgets.ipynb #d51600d8
 _CARD_CSS = ('<style>.ipyannotator-card {border: 2px solid transparent; border-radius: 3px}'
              '.ipyannotator-card:has(.mod-info) {border-color: #2196f3}</style>')

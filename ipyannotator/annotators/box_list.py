@@ -11,21 +11,16 @@ from ipywidgets import CallbackDispatcher
 from traitlets import Bool, Dict, Int, List, Unicode
 from fastcore.basics import patch
 from .box_editor import round_box
+from ..widgets import _MAKE_JS
 
 # %% auto #0
 __all__ = ['BoxList']
 
 # %% ../../nbs/12c_box_list.ipynb #dfaace04
 _FIELDS = ('x', 'y', 'width', 'height')
-_BOX_LIST_JS = r"""
+_BOX_LIST_JS = _MAKE_JS + r"""
 const FRAMES = {selected: '2px solid #2196f3', hover: '2px solid #90caf9', none: '2px solid transparent'};
 const FIELDS = ['x', 'y', 'width', 'height'];
-
-function make(tag, props, style) {
-  const e = Object.assign(document.createElement(tag), props || {});
-  Object.assign(e.style, style || {});
-  return e;
-}
 
 export default {
   render({model, el}) {

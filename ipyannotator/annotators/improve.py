@@ -227,19 +227,9 @@ def write(self:ImproveBase, changes:dict) -> list:
 def _show_changes(self:ImproveBase):
     "Show the page again after writes: the marks of the items written go (their entries changed), the others stay."
     moved, self._moved = self._moved, set()
-    if self._lists is None: self.show_class(); return    # a task that lists its entries itself: list them again
     with self.updating:
         if moved: self.grid.selected = {e for e in self.grid.selected if self.item_of(e) not in moved}
         self.grid.refill()
-
-@patch
-def values(self:ImproveBase) -> dict:
-    "The values under review: the store's, else the ground truth's, of `items` (default every item with one)."
-    a = self.annotations
-    if self.items is not None: return {it: v for it in self.items if (v := a.get(it)) is not None}
-    values = dict(a.ground_truth)
-    if a.store is not None: values.update(a.store.items())
-    return values
 
 @patch
 def show_class(self:ImproveBase, cls:str|None=None):
@@ -253,7 +243,6 @@ def show_class(self:ImproveBase, cls:str|None=None):
 @patch
 def marked(self:ImproveBase) -> list:
     "The marked entries, in grid order."
-    if self._lists is None: return [e for e in self.grid.items if e in self.grid.selected]
     cls, found = self.class_picker.value, []
     ks = self._keys.get(cls, [])
     for e in self.grid.selected:
